@@ -1,0 +1,1 @@
+"""The `unzr-sync` command line."""
