@@ -1,0 +1,1 @@
+"""`unzr-sync dev`: the whole service on one machine, each part a watched child process."""

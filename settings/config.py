@@ -14,7 +14,7 @@ ENV_PREFIX = "UNZR_SYNC_"
 
 # Development defaults for secrets: good enough for a laptop, refused when UNZR_SYNC_ENV=production.
 DEV_WORKFLOW_ID_KEY = "dev-only-workflow-id-key-change-me"
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105 — refused in production
 
 _XROAD_PART = re.compile(r"[A-Za-z0-9_'()+,\-.=?]+")
 
@@ -25,9 +25,7 @@ def _xroad_parts(value: str, *, minimum: int, maximum: int, name: str) -> str:
         raise ValueError(f"{name} must have {minimum} to {maximum} parts separated by '/', got {len(parts)}")
     for part in parts:
         if not _XROAD_PART.fullmatch(part):
-            raise ValueError(
-                f"{name} part {part!r} may use only letters, digits, _ and ' ( ) + , - . = ?"
-            )
+            raise ValueError(f"{name} part {part!r} may use only letters, digits, _ and ' ( ) + , - . = ?")
     return value
 
 

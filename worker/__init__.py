@@ -1,0 +1,1 @@
+"""The Temporal worker that runs the sync workflow and its activities."""

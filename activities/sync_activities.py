@@ -1,0 +1,101 @@
+"""The activities of the sync job, as methods of a class that holds the database and register clients."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from register.client import RegisterClient
+from register.outcome import Empty, Failure, Found
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db.records import UnzrInfoRecord
+from db.unzr_info_store import UnzrInfoStore
+from workflows.sync_models import FinishInput, RegisterAnswer, RegisterLookupInput, UpsertPendingInput
+from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIENT_ERROR
+
+logger = logging.getLogger("activities.sync")
+
+
+class SyncActivities:
+    def __init__(self, store: UnzrInfoStore, register: RegisterClient) -> None:
+        self._store = store
+        self._register = register
+
+    @activity.defn(name="upsert_pending")
+    async def upsert_pending(self, step: UpsertPendingInput) -> UnzrInfoRecord | None:
+        """Step 1."""
+        return await self._store.upsert_pending(
+            unzr=step.unzr,
+            user_id=step.user_id,
+            workflow_id=step.workflow_id,
+            run_id=step.run_id,
+            run_started_at=step.run_started_at,
+        )
+
+    @activity.defn(name="lookup_register")
+    async def lookup_register(self, lookup: RegisterLookupInput) -> RegisterAnswer:
+        """Step 2: one call to the register; Temporal retries the transient failures."""
+        info = activity.info()
+        started = time.perf_counter()
+        outcome = await self._register.lookup(lookup.unzr, issue=lookup.issue)
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        log_extra = {
+            "workflow_id": info.workflow_id,
+            "attempt": info.attempt,
+            "register_message_id": outcome.message_id,
+            "elapsed_ms": elapsed_ms,
+        }
+        if isinstance(outcome, Found):
+            logger.info("register answered: found", extra=log_extra)
+            return RegisterAnswer(outcome="found", person=outcome.person, message_id=outcome.message_id)
+        if isinstance(outcome, Empty):
+            logger.info("register answered: empty", extra=log_extra)
+            return RegisterAnswer(outcome="empty", person=None, message_id=outcome.message_id)
+        assert isinstance(outcome, Failure)
+        logger.warning(
+            "register call failed: %s (%s)",
+            outcome.code,
+            outcome.kind,
+            extra=log_extra | {"code": outcome.code},
+        )
+        raise ApplicationError(
+            f"{outcome.code}: {outcome.message} (message id {outcome.message_id})",
+            {
+                "kind": outcome.kind,
+                "code": outcome.code,
+                "message": outcome.message,
+                "message_id": outcome.message_id,
+            },
+            type=REGISTER_PERMANENT_ERROR if outcome.kind == "permanent" else REGISTER_TRANSIENT_ERROR,
+            non_retryable=outcome.kind == "permanent",
+        )
+
+    @activity.defn(name="mark_found")
+    async def mark_found(self, finish: FinishInput) -> UnzrInfoRecord | None:
+        """Step 3."""
+        if finish.person is None:
+            raise ApplicationError(
+                "mark_found needs the person record", type="BadStepInput", non_retryable=True
+            )
+        return await self._store.mark_found(
+            unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id, info=finish.person
+        )
+
+    @activity.defn(name="mark_empty")
+    async def mark_empty(self, finish: FinishInput) -> UnzrInfoRecord | None:
+        """Step 4."""
+        return await self._store.mark_empty(unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id)
+
+    @activity.defn(name="mark_failed")
+    async def mark_failed(self, finish: FinishInput) -> UnzrInfoRecord | None:
+        """Step 5."""
+        return await self._store.mark_failed(
+            unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id, error=finish.error or {}
+        )
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.upsert_pending, self.lookup_register, self.mark_found, self.mark_empty, self.mark_failed]

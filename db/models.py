@@ -1,0 +1,46 @@
+"""The SQLAlchemy model of `unzr_info`, as the GraphQL contract describes the table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JOB_STATUSES = ("pending", "processed", "failed")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UnzrInfo(Base):
+    __tablename__ = "unzr_info"
+    __table_args__ = (
+        CheckConstraint(
+            "job_status IN ('pending', 'processed', 'failed')", name="unzr_info_job_status_check"
+        ),
+        Index("unzr_info_job_status_idx", "job_status"),
+        Index("unzr_info_synced_at_idx", "synced_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    unzr: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    job_status: Mapped[str] = mapped_column(String(16), nullable=False)
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    inserted_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    inserted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Beyond the contract: which Temporal run owns the row, so a late write of an earlier run cannot
+    # overwrite a later one, and what the last failure was (codes and message id only, never the answer).
+    workflow_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    run_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    run_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)

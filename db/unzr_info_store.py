@@ -1,0 +1,137 @@
+"""The statements of the sync job (steps 1, 3, 4, 5) and the reads of the API.
+
+Each write is one statement in its own transaction, times come from the database's clock, and the
+final updates touch the row only while the run that writes owns it: a late write of an earlier run
+never overwrites what a later run wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.models import UnzrInfo
+from db.records import UnzrInfoRecord
+
+_table = cast(Table, UnzrInfo.__table__)
+
+
+class UnzrInfoStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def upsert_pending(
+        self,
+        *,
+        unzr: str,
+        user_id: uuid.UUID,
+        workflow_id: str,
+        run_id: str,
+        run_started_at: dt.datetime,
+    ) -> UnzrInfoRecord | None:
+        """Step 1: create the row as `pending`, or set an existing one to `pending`.
+
+        Returns None when a run that started later already owns the row (this run is stale)."""
+        now = func.now()
+        values = insert(_table).values(
+            unzr=unzr,
+            job_status="pending",
+            info=None,
+            synced_at=None,
+            inserted_by=user_id,
+            updated_by=user_id,
+            inserted_at=now,
+            updated_at=now,
+            workflow_id=workflow_id,
+            run_id=run_id,
+            run_started_at=run_started_at,
+        )
+        excluded = values.excluded
+        statement = values.on_conflict_do_update(
+            index_elements=[_table.c.unzr],
+            set_={
+                "job_status": "pending",
+                "updated_by": excluded.updated_by,
+                "updated_at": now,
+                "workflow_id": excluded.workflow_id,
+                "run_id": excluded.run_id,
+                "run_started_at": excluded.run_started_at,
+                "last_error": None,
+            },
+            where=(_table.c.run_started_at.is_(None)) | (_table.c.run_started_at <= excluded.run_started_at),
+        ).returning(*_table.c)
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).mappings().first()
+        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
+
+    async def _finish(self, *, unzr: str, run_id: str, values: dict[str, Any]) -> UnzrInfoRecord | None:
+        statement = (
+            _table.update()
+            .where(_table.c.unzr == unzr, _table.c.run_id == run_id)
+            .values(updated_at=func.now(), **values)
+            .returning(*_table.c)
+        )
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).mappings().first()
+        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
+
+    async def mark_found(
+        self, *, unzr: str, run_id: str, user_id: uuid.UUID, info: dict[str, Any]
+    ) -> UnzrInfoRecord | None:
+        """Step 3: the register found the person."""
+        return await self._finish(
+            unzr=unzr,
+            run_id=run_id,
+            values={
+                "job_status": "processed",
+                "info": info,
+                "synced_at": func.now(),
+                "updated_by": user_id,
+                "last_error": None,
+            },
+        )
+
+    async def mark_empty(self, *, unzr: str, run_id: str, user_id: uuid.UUID) -> UnzrInfoRecord | None:
+        """Step 4: the register answered, with nothing."""
+        return await self._finish(
+            unzr=unzr,
+            run_id=run_id,
+            values={
+                "job_status": "processed",
+                "info": None,
+                "synced_at": func.now(),
+                "updated_by": user_id,
+                "last_error": None,
+            },
+        )
+
+    async def mark_failed(
+        self, *, unzr: str, run_id: str, user_id: uuid.UUID, error: dict[str, Any]
+    ) -> UnzrInfoRecord | None:
+        """Step 5: the job failed; `info` and `synced_at` keep what an earlier sync stored."""
+        return await self._finish(
+            unzr=unzr,
+            run_id=run_id,
+            values={"job_status": "failed", "updated_by": user_id, "last_error": error},
+        )
+
+    async def get_by_unzr(self, unzr: str) -> UnzrInfoRecord | None:
+        async with self._engine.connect() as connection:
+            row = (
+                (await connection.execute(select(*_table.c).where(_table.c.unzr == unzr))).mappings().first()
+            )
+        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
+
+    async def get_by_id(self, record_id: uuid.UUID) -> UnzrInfoRecord | None:
+        async with self._engine.connect() as connection:
+            row = (
+                (await connection.execute(select(*_table.c).where(_table.c.id == record_id)))
+                .mappings()
+                .first()
+            )
+        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None

@@ -1,0 +1,129 @@
+"""The parts of the local stack and the order they start in."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack import embedded_postgres
+from devstack.readiness import http_ok, postgres_answers, tcp_open, worker_polls
+from devstack.supervisor import ChildSpec, Supervisor
+from devstack.temporal_binary import temporal_cli_path
+from settings import ENV_PREFIX
+
+logger = logging.getLogger("devstack")
+
+EMBEDDED_POSTGRES_PORT = 55432
+TEMPORAL_PORT = 7233
+TEMPORAL_UI_PORT = 8233
+API_PORT = 8000
+STAND_IN_PORT = 8088
+# A made-up employee for the printed development token.
+DEV_USER = uuid.UUID("6b0c1e1a-0d0e-4c55-9b1a-5f0e2d3c4b5a")
+
+
+@dataclass(frozen=True)
+class StackUrls:
+    database: str
+    temporal: str
+    temporal_ui: str
+    register: str
+    api: str | None
+
+
+def _self(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli.main", *args]
+
+
+def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> StackUrls:
+    """Start every part in order; returns the URLs. Honors UNZR_SYNC_DATABASE_URL,
+    UNZR_SYNC_TEMPORAL_ADDRESS and UNZR_SYNC_REGISTER_URL when set: those parts are not started."""
+    env: dict[str, str] = {f"{ENV_PREFIX}GRAPHIQL": os.environ.get(f"{ENV_PREFIX}GRAPHIQL", "true")}
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    database_url = os.environ.get(f"{ENV_PREFIX}DATABASE_URL")
+    if database_url is None:
+        command, user = embedded_postgres.postgres_command(data_dir / "postgres", EMBEDDED_POSTGRES_PORT)
+        admin = embedded_postgres.admin_url(EMBEDDED_POSTGRES_PORT)
+        supervisor.start(ChildSpec("postgres", command, lambda: postgres_answers(admin), user=user))
+        embedded_postgres.ensure_database(admin, "unzr_sync")
+        database_url = f"postgresql+psycopg://postgres@127.0.0.1:{EMBEDDED_POSTGRES_PORT}/unzr_sync"
+    env[f"{ENV_PREFIX}DATABASE_URL"] = database_url
+
+    temporal = os.environ.get(f"{ENV_PREFIX}TEMPORAL_ADDRESS")
+    temporal_ui = os.environ.get(f"{ENV_PREFIX}TEMPORAL_UI_URL", f"http://127.0.0.1:{TEMPORAL_UI_PORT}")
+    if temporal is None:
+        temporal = f"127.0.0.1:{TEMPORAL_PORT}"
+        command = [
+            temporal_cli_path(),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(TEMPORAL_PORT),
+            "--ui-port",
+            str(TEMPORAL_UI_PORT),
+            "--db-filename",
+            str(data_dir / "temporal.db"),
+            "--log-level",
+            "warn",
+        ]
+        supervisor.start(
+            ChildSpec(
+                "temporal",
+                command,
+                lambda: tcp_open("127.0.0.1", TEMPORAL_PORT) and http_ok(temporal_ui),
+            )
+        )
+    env[f"{ENV_PREFIX}TEMPORAL_ADDRESS"] = temporal
+    env[f"{ENV_PREFIX}TEMPORAL_UI_URL"] = temporal_ui
+
+    register = os.environ.get(f"{ENV_PREFIX}REGISTER_URL")
+    if register is None:
+        register = f"http://127.0.0.1:{STAND_IN_PORT}/"
+        supervisor.start(
+            ChildSpec(
+                "stand-in register",
+                _self("register-stand-in", "--host", "127.0.0.1", "--port", str(STAND_IN_PORT)),
+                lambda: http_ok(f"http://127.0.0.1:{STAND_IN_PORT}/_stand_in/health"),
+                env=env,
+            )
+        )
+    env[f"{ENV_PREFIX}REGISTER_URL"] = register
+    os.environ.update(env)
+
+    supervisor.start(ChildSpec("migrations", _self("migrate"), lambda: True, env=env, one_shot=True))
+
+    from settings import load_settings
+
+    settings = load_settings()
+    worker_spec = ChildSpec("worker", _self("worker"), lambda: False, env=env)
+    # The readiness check needs the child's pid, known only once it runs.
+    worker_spec.ready = lambda: _worker_ready(
+        supervisor, settings.temporal_namespace, settings.temporal_task_queue
+    )
+    supervisor.start(worker_spec)
+
+    api_url = None
+    if with_api:
+        api_url = f"http://127.0.0.1:{API_PORT}"
+        supervisor.start(
+            ChildSpec(
+                "api",
+                _self("api", "--host", "127.0.0.1", "--port", str(API_PORT)),
+                lambda: http_ok(f"{api_url}/healthz"),
+                env=env,
+            )
+        )
+    return StackUrls(database_url, temporal, temporal_ui, register, api_url)
+
+
+def _worker_ready(supervisor: Supervisor, namespace: str, task_queue: str) -> bool:
+    pid = supervisor.pid_of("worker")
+    address = os.environ[f"{ENV_PREFIX}TEMPORAL_ADDRESS"]
+    return pid is not None and worker_polls(address, namespace, task_queue, pid)

@@ -1,0 +1,1 @@
+"""Test support: the real parts (PostgreSQL, Temporal, the stand-in register) started for tests."""

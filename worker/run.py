@@ -1,0 +1,35 @@
+"""Runs the worker until SIGTERM or SIGINT, then shuts it down gracefully: activities in flight get
+time to finish; what does not finish is retried by Temporal on another worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from settings import Settings
+from temporal_client.connect import connect
+from worker.build import sync_worker
+
+logger = logging.getLogger("worker")
+
+
+async def run_worker(settings: Settings) -> None:
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with sync_worker(client, settings) as worker:
+        logger.info("worker started on task queue %s", settings.temporal_task_queue)
+        run = asyncio.create_task(worker.run())
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({run, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if run in done:
+            stopped.cancel()
+            run.result()
+            return
+        logger.info("shutting down: waiting for activities in flight")
+        await worker.shutdown()
+        await run
+    logger.info("worker stopped")

@@ -1,0 +1,181 @@
+"""The `SyncUnzrInfo` workflow: the job of the seed document, steps 1 to 5.
+
+Step 1 upserts the row as `pending` (and answers the `wait_pending` update, so the GraphQL mutation can
+start-and-wait in one round trip), step 2 calls the register with Temporal doing the retries, then
+exactly one final update: found (3), empty (4) or failed (5). A run that fails or is cancelled after
+step 1 writes step 5 and then ends as failed, so the Temporal UI shows it with its fault code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any, NoReturn
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
+
+with workflow.unsafe.imports_passed_through():
+    from db.records import UnzrInfoRecord
+    from workflows.sync_models import (
+        SYNC_WORKFLOW_NAME,
+        WAIT_PENDING_UPDATE,
+        FinishInput,
+        RegisterAnswer,
+        RegisterLookupInput,
+        RegisterRetryPolicy,
+        SyncRequest,
+        SyncResult,
+        UpsertPendingInput,
+    )
+
+# Database steps are short; their retries ride out a database that is away for minutes, and stop.
+DATABASE_STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=0.5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=60,
+)
+DATABASE_STEP_TIMEOUT = timedelta(seconds=15)
+DATABASE_STEP_DEADLINE = timedelta(minutes=10)
+
+# Register errors that must never be retried, as the activity names them.
+REGISTER_PERMANENT_ERROR = "RegisterPermanentError"
+REGISTER_TRANSIENT_ERROR = "RegisterTransientError"
+
+
+def register_retry_policy(policy: RegisterRetryPolicy) -> RetryPolicy:
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=policy.initial_interval_seconds),
+        backoff_coefficient=policy.backoff,
+        maximum_interval=timedelta(seconds=policy.maximum_interval_seconds),
+        maximum_attempts=policy.maximum_attempts,
+        non_retryable_error_types=[REGISTER_PERMANENT_ERROR],
+    )
+
+
+def describe_failure(error: BaseException) -> dict[str, Any]:
+    """The failure of the register step as stored in `last_error`: codes and ids, no personal data."""
+    cause = error.cause if isinstance(error, ActivityError) else error
+    if isinstance(cause, ApplicationError) and cause.details:
+        details = cause.details[0]
+        if isinstance(details, dict):
+            return {
+                "kind": str(details.get("kind", "transient")),
+                "code": str(details.get("code", "Unknown")),
+                "message": str(details.get("message", "")),
+                "message_id": str(details.get("message_id", "")),
+            }
+    if isinstance(cause, TimeoutError):
+        return {"kind": "transient", "code": "RetryDeadlineExceeded", "message": str(cause), "message_id": ""}
+    if isinstance(cause, CancelledError) or isinstance(error, asyncio.CancelledError):
+        return {
+            "kind": "permanent",
+            "code": "Cancelled",
+            "message": "the run was cancelled",
+            "message_id": "",
+        }
+    return {"kind": "transient", "code": type(cause).__name__, "message": str(cause), "message_id": ""}
+
+
+@workflow.defn(name=SYNC_WORKFLOW_NAME)
+class SyncUnzrInfo:
+    def __init__(self) -> None:
+        self._pending_record: UnzrInfoRecord | None = None
+        self._step_one_failed: str | None = None
+
+    @workflow.update(name=WAIT_PENDING_UPDATE)
+    async def wait_pending(self) -> UnzrInfoRecord:
+        """Returns the row as soon as step 1 has written it as `pending`."""
+        await workflow.wait_condition(
+            lambda: self._pending_record is not None or self._step_one_failed is not None
+        )
+        if self._pending_record is None:
+            raise ApplicationError(f"step 1 failed: {self._step_one_failed}", type="StepOneFailed")
+        return self._pending_record
+
+    @workflow.run
+    async def run(self, request: SyncRequest) -> SyncResult:
+        info = workflow.info()
+        try:
+            record = await workflow.execute_activity(
+                "upsert_pending",
+                UpsertPendingInput(
+                    unzr=request.unzr,
+                    user_id=request.user_id,
+                    workflow_id=info.workflow_id,
+                    run_id=info.run_id,
+                    run_started_at=info.start_time,
+                ),
+                result_type=UnzrInfoRecord,
+                **self._database_step_options(),
+            )
+        except (ActivityError, asyncio.CancelledError) as error:
+            self._step_one_failed = describe_failure(error)["code"]
+            raise
+        if record is None:
+            # A later run owns the row already: this one must not touch it again.
+            self._step_one_failed = "superseded by a later run"
+            workflow.logger.warning("step 1 found the row owned by a later run; nothing written")
+            return SyncResult(outcome="superseded", record=None)
+        self._pending_record = record
+
+        try:
+            answer = await workflow.execute_activity(
+                "lookup_register",
+                RegisterLookupInput(
+                    unzr=request.unzr, issue=f"unzr-info-sync/{info.workflow_id}/{info.run_id}"
+                ),
+                result_type=RegisterAnswer,
+                start_to_close_timeout=timedelta(seconds=request.register_retry.call_timeout_seconds),
+                schedule_to_close_timeout=timedelta(seconds=request.register_retry.deadline_seconds),
+                retry_policy=register_retry_policy(request.register_retry),
+            )
+        except (ActivityError, asyncio.CancelledError) as error:
+            await self._fail(request, describe_failure(error))
+
+        finish = FinishInput(
+            unzr=request.unzr, run_id=info.run_id, user_id=request.user_id, person=answer.person
+        )
+        if answer.outcome == "found" and answer.person is not None:
+            final = await self._finish("mark_found", finish)
+            outcome = "found"
+        else:
+            final = await self._finish("mark_empty", finish)
+            outcome = "empty"
+        workflow.logger.info(
+            "sync finished", extra={"outcome": outcome, "register_message_id": answer.message_id}
+        )
+        return SyncResult(outcome=outcome, record=final)
+
+    async def _finish(self, activity: str, finish: FinishInput) -> UnzrInfoRecord | None:
+        record: UnzrInfoRecord | None = await workflow.execute_activity(
+            activity, finish, result_type=UnzrInfoRecord, **self._database_step_options()
+        )
+        return record
+
+    async def _fail(self, request: SyncRequest, error: dict[str, Any]) -> NoReturn:
+        """Step 5, then end the run as failed. Runs even when the run was cancelled."""
+        info = workflow.info()
+        await self._finish(
+            "mark_failed",
+            FinishInput(unzr=request.unzr, run_id=info.run_id, user_id=request.user_id, error=error),
+        )
+        workflow.logger.warning(
+            "sync failed", extra={"code": error["code"], "register_message_id": error["message_id"]}
+        )
+        raise ApplicationError(
+            f"register call failed: {error['code']} ({error['kind']}): {error['message']}",
+            error,
+            type=f"SyncFailed.{error['code']}",
+            non_retryable=True,
+        )
+
+    @staticmethod
+    def _database_step_options() -> dict[str, Any]:
+        return {
+            "start_to_close_timeout": DATABASE_STEP_TIMEOUT,
+            "schedule_to_close_timeout": DATABASE_STEP_DEADLINE,
+            "retry_policy": DATABASE_STEP_RETRY,
+        }
