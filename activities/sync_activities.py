@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from register.client import RegisterClient
-from register.outcome import Empty, Failure, Found
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.records import UnzrInfoRecord
 from db.unzr_info_store import UnzrInfoStore
+from register.client import RegisterClient
+from register.outcome import Empty, Failure, Found
 from workflows.sync_models import FinishInput, RegisterAnswer, RegisterLookupInput, UpsertPendingInput
 from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIENT_ERROR
 

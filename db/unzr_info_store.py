@@ -120,6 +120,32 @@ class UnzrInfoStore:
             values={"job_status": "failed", "updated_by": user_id, "last_error": error},
         )
 
+    async def pending_older_than(self, seconds: float, limit: int) -> list[UnzrInfoRecord]:
+        """Rows still `pending` that were last touched more than `seconds` ago, oldest first."""
+        statement = (
+            select(*_table.c)
+            .where(
+                _table.c.job_status == "pending",
+                _table.c.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+            )
+            .order_by(_table.c.updated_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(statement)).mappings().all()
+        return [UnzrInfoRecord.model_validate(dict(row)) for row in rows]
+
+    async def fail_if_still_pending(self, *, unzr: str, run_id: str, error: dict[str, Any]) -> bool:
+        """Step 5 on behalf of a run that ended without running it (terminated, timed out)."""
+        statement = (
+            _table.update()
+            .where(_table.c.unzr == unzr, _table.c.run_id == run_id, _table.c.job_status == "pending")
+            .values(job_status="failed", updated_at=func.now(), last_error=error)
+        )
+        async with self._engine.begin() as connection:
+            result = await connection.execute(statement)
+        return bool(result.rowcount)
+
     async def get_by_unzr(self, unzr: str) -> UnzrInfoRecord | None:
         async with self._engine.connect() as connection:
             row = (

@@ -14,6 +14,8 @@ ENV_PREFIX = "UNZR_SYNC_"
 
 # Development defaults for secrets: good enough for a laptop, refused when UNZR_SYNC_ENV=production.
 DEV_WORKFLOW_ID_KEY = "dev-only-workflow-id-key-change-me"
+# 32 zero-ish bytes, base64: readable as "development" so nobody mistakes it for a real key.
+DEV_PAYLOAD_KEYS = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk="
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105 — refused in production
 
 _XROAD_PART = re.compile(r"[A-Za-z0-9_'()+,\-.=?]+")
@@ -56,6 +58,11 @@ class Settings(BaseSettings):
     workflow_id_key: SecretStr = Field(
         SecretStr(DEV_WORKFLOW_ID_KEY),
         description="Key of the keyed hash (HMAC-SHA256) that turns an UNZR into a workflow id.",
+    )
+    payload_keys: SecretStr = Field(
+        SecretStr(DEV_PAYLOAD_KEYS),
+        description="AES-256 keys of the payload codec, `id:base64key[,id:base64key…]`; the first "
+        "encrypts, all decrypt (add a new key in front to rotate).",
     )
     worker_max_concurrent_activities: int = Field(200, ge=1, le=10_000)
     worker_max_concurrent_workflow_tasks: int = Field(200, ge=1, le=10_000)
@@ -125,6 +132,17 @@ class Settings(BaseSettings):
     def _empty_secret_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("payload_keys")
+    @classmethod
+    def _check_payload_keys(cls, value: SecretStr) -> SecretStr:
+        from temporal_client.payload_codec import PayloadKeyError, parse_payload_keys
+
+        try:
+            parse_payload_keys(value.get_secret_value())
+        except PayloadKeyError as error:
+            raise ValueError(str(error)) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -143,6 +161,8 @@ class Settings(BaseSettings):
         if self.env == "production":
             if self.workflow_id_key.get_secret_value() == DEV_WORKFLOW_ID_KEY:
                 raise ValueError("UNZR_SYNC_WORKFLOW_ID_KEY must be set in production")
+            if self.payload_keys.get_secret_value() == DEV_PAYLOAD_KEYS:
+                raise ValueError("UNZR_SYNC_PAYLOAD_KEYS must be set in production")
             if self.jwt_secret is not None and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
                 raise ValueError("UNZR_SYNC_JWT_SECRET: the development secret is refused in production")
         return self

@@ -1,16 +1,30 @@
-"""One way to connect to Temporal, so every process uses the same data converter."""
+"""One way to connect to Temporal, so every process uses the same data converter: pydantic payloads,
+encrypted by the payload codec, with failure messages and stack traces encrypted too (they can quote
+the register's answer)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from settings import Settings
+from temporal_client.payload_codec import EncryptionCodec, parse_payload_keys
+
+
+def payload_codec(settings: Settings) -> EncryptionCodec:
+    active, keys = parse_payload_keys(settings.payload_keys.get_secret_value())
+    return EncryptionCodec(active, keys)
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=payload_codec(settings),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def connect(settings: Settings) -> Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from temporalio.client import Client
@@ -15,8 +16,9 @@ from devstack.temporal_binary import temporal_cli_path
 from settings import Settings, load_settings
 from temporal_client.connect import connect
 from tests.support.postgres import fresh_database, postgres_server
-from tests.support.stand_in import StandIn, run_stand_in
-from worker.build import sync_worker
+
+if TYPE_CHECKING:
+    from tests.support.stand_in import StandIn
 
 
 def sqlalchemy_url(psycopg_url: str) -> str:
@@ -50,6 +52,8 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 def stand_in() -> Iterator[StandIn]:
+    from tests.support.stand_in import run_stand_in
+
     with run_stand_in() as running:
         yield running
 
@@ -84,5 +88,7 @@ async def temporal_client(settings: Settings) -> Client:
 @pytest.fixture
 async def running_worker(temporal_client: Client, settings: Settings) -> AsyncIterator[Client]:
     """A worker of the sync job on this test's task queue; yields the client to start syncs with."""
+    from worker.build import sync_worker
+
     async with sync_worker(temporal_client, settings) as worker, worker:
         yield temporal_client

@@ -1,4 +1,4 @@
-"""Builds the worker: the workflow, the activities and the clients they hold."""
+"""Builds the worker: the workflows, the activities and the clients they hold."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from register.client import RegisterClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.reconcile_activities import ReconcileActivities
 from activities.sync_activities import SyncActivities
 from db.engine import create_engine_from_settings
 from db.unzr_info_store import UnzrInfoStore
+from register.client import RegisterClient
 from settings import Settings
+from workflows.reconcile_pending import ReconcilePendingSyncs
 from workflows.sync_unzr_info import SyncUnzrInfo
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
@@ -21,16 +23,19 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
 @asynccontextmanager
 async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A worker for the sync job, with its database engine and register client, closed on exit."""
+    """A worker for the sync job and its reconciler, with the database engine and register client
+    they use, closed on exit."""
     engine = create_engine_from_settings(settings)
     register = RegisterClient.from_settings(settings)
     try:
-        activities = SyncActivities(UnzrInfoStore(engine), register)
+        store = UnzrInfoStore(engine)
+        sync = SyncActivities(store, register)
+        reconcile = ReconcileActivities(store, client)
         yield Worker(
             client,
             task_queue=settings.temporal_task_queue,
-            workflows=[SyncUnzrInfo],
-            activities=activities.all(),
+            workflows=[SyncUnzrInfo, ReconcilePendingSyncs],
+            activities=[*sync.all(), reconcile.reconcile_pending_rows],
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

@@ -9,6 +9,7 @@ import signal
 
 from settings import Settings
 from temporal_client.connect import connect
+from temporal_client.reconcile_schedule import ensure_reconcile_schedule
 from worker.build import sync_worker
 
 logger = logging.getLogger("worker")
@@ -20,6 +21,8 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    if await ensure_reconcile_schedule(client, settings):
+        logger.info("reconciler schedule created")
     async with sync_worker(client, settings) as worker:
         logger.info("worker started on task queue %s", settings.temporal_task_queue)
         run = asyncio.create_task(worker.run())
