@@ -12,13 +12,12 @@ from db.unzr_info_store import UnzrInfoStore
 
 logger = logging.getLogger("activities.reconcile")
 
-# A row younger than this is left alone: its run may simply not have been picked up yet.
-GRACE_SECONDS = 60.0
 BATCH = 500
 
 
 class ReconcileActivities:
-    def __init__(self, store: UnzrInfoStore, client: Client, *, grace_seconds: float = GRACE_SECONDS) -> None:
+    def __init__(self, store: UnzrInfoStore, client: Client, *, grace_seconds: float) -> None:
+        # A younger row is left alone: its run may simply not have been picked up yet.
         self._store = store
         self._client = client
         self._grace_seconds = grace_seconds

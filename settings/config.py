@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         description="AES-256 keys of the payload codec, `id:base64key[,id:base64key…]`; the first "
         "encrypts, all decrypt (add a new key in front to rotate).",
     )
+    reconcile_grace_seconds: float = Field(
+        60.0, ge=0, description="The reconciler leaves `pending` rows younger than this alone."
+    )
     worker_max_concurrent_activities: int = Field(200, ge=1, le=10_000)
     worker_max_concurrent_workflow_tasks: int = Field(200, ge=1, le=10_000)
 

@@ -30,7 +30,7 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[Worke
     try:
         store = UnzrInfoStore(engine)
         sync = SyncActivities(store, register)
-        reconcile = ReconcileActivities(store, client)
+        reconcile = ReconcileActivities(store, client, grace_seconds=settings.reconcile_grace_seconds)
         yield Worker(
             client,
             task_queue=settings.temporal_task_queue,
