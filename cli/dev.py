@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from devstack.stack import DEV_USER, StackUrls, start_stack
+from devstack.stack import DEV_USER, DevPorts, StackUrls, start_stack
 from devstack.supervisor import StartupFailed, Supervisor
 from settings import load_settings
 
@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(".local/dev"),
         help="where the embedded PostgreSQL and Temporal keep their data (default: .local/dev)",
     )
+    defaults = DevPorts()
+    for name in ("postgres", "temporal", "temporal_ui", "api", "register"):
+        parser.add_argument(
+            f"--{name.replace('_', '-')}-port", type=int, default=getattr(defaults, name), metavar="PORT"
+        )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -67,12 +72,21 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s dev %(levelname)s %(message)s", datefmt="%H:%M:%S"
     )
+    # Readiness probes poll over HTTP several times a second; their request lines are noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     load_settings()  # fail fast, naming the bad variable, before anything starts
     signal.signal(signal.SIGTERM, _interrupt)
     supervisor = Supervisor()
     with_api = importlib.util.find_spec("cli.api") is not None
     try:
-        urls = start_stack(supervisor, args.data_dir.resolve(), with_api=with_api)
+        ports = DevPorts(
+            postgres=args.postgres_port,
+            temporal=args.temporal_port,
+            temporal_ui=args.temporal_ui_port,
+            api=args.api_port,
+            register=args.register_port,
+        )
+        urls = start_stack(supervisor, args.data_dir.resolve(), ports, with_api=with_api)
         _print_ready(urls)
         supervisor.watch()
     except StartupFailed as error:

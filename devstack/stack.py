@@ -17,11 +17,18 @@ from settings import ENV_PREFIX
 
 logger = logging.getLogger("devstack")
 
-EMBEDDED_POSTGRES_PORT = 55432
-TEMPORAL_PORT = 7233
-TEMPORAL_UI_PORT = 8233
-API_PORT = 8000
-STAND_IN_PORT = 8088
+
+@dataclass(frozen=True)
+class DevPorts:
+    """The well-known ports of `unzr-sync dev`; tests move them to free ones."""
+
+    postgres: int = 55432
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    api: int = 8000
+    register: int = 8088
+
+
 # A made-up employee for the printed development token.
 DEV_USER = uuid.UUID("6b0c1e1a-0d0e-4c55-9b1a-5f0e2d3c4b5a")
 
@@ -39,7 +46,7 @@ def _self(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli.main", *args]
 
 
-def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> StackUrls:
+def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with_api: bool) -> StackUrls:
     """Start every part in order; returns the URLs. Honors UNZR_SYNC_DATABASE_URL,
     UNZR_SYNC_TEMPORAL_ADDRESS and UNZR_SYNC_REGISTER_URL when set: those parts are not started."""
     env: dict[str, str] = {f"{ENV_PREFIX}GRAPHIQL": os.environ.get(f"{ENV_PREFIX}GRAPHIQL", "true")}
@@ -47,17 +54,19 @@ def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> St
 
     database_url = os.environ.get(f"{ENV_PREFIX}DATABASE_URL")
     if database_url is None:
-        command, user = embedded_postgres.postgres_command(data_dir / "postgres", EMBEDDED_POSTGRES_PORT)
-        admin = embedded_postgres.admin_url(EMBEDDED_POSTGRES_PORT)
-        supervisor.start(ChildSpec("postgres", command, lambda: postgres_answers(admin), user=user))
+        command, user = embedded_postgres.postgres_command(data_dir / "postgres", ports.postgres)
+        admin = embedded_postgres.admin_url(ports.postgres)
+        # PostgreSQL's own log would drown the terminal; it goes to a file beside its data.
+        log = (data_dir / "postgres.log").open("ab")
+        supervisor.start(ChildSpec("postgres", command, lambda: postgres_answers(admin), user=user, log=log))
         embedded_postgres.ensure_database(admin, "unzr_sync")
-        database_url = f"postgresql+psycopg://postgres@127.0.0.1:{EMBEDDED_POSTGRES_PORT}/unzr_sync"
+        database_url = f"postgresql+psycopg://postgres@127.0.0.1:{ports.postgres}/unzr_sync"
     env[f"{ENV_PREFIX}DATABASE_URL"] = database_url
 
     temporal = os.environ.get(f"{ENV_PREFIX}TEMPORAL_ADDRESS")
-    temporal_ui = os.environ.get(f"{ENV_PREFIX}TEMPORAL_UI_URL", f"http://127.0.0.1:{TEMPORAL_UI_PORT}")
+    temporal_ui = os.environ.get(f"{ENV_PREFIX}TEMPORAL_UI_URL", f"http://127.0.0.1:{ports.temporal_ui}")
     if temporal is None:
-        temporal = f"127.0.0.1:{TEMPORAL_PORT}"
+        temporal = f"127.0.0.1:{ports.temporal}"
         command = [
             temporal_cli_path(),
             "server",
@@ -65,9 +74,9 @@ def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> St
             "--ip",
             "127.0.0.1",
             "--port",
-            str(TEMPORAL_PORT),
+            str(ports.temporal),
             "--ui-port",
-            str(TEMPORAL_UI_PORT),
+            str(ports.temporal_ui),
             "--db-filename",
             str(data_dir / "temporal.db"),
             "--log-level",
@@ -77,7 +86,7 @@ def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> St
             ChildSpec(
                 "temporal",
                 command,
-                lambda: tcp_open("127.0.0.1", TEMPORAL_PORT) and http_ok(temporal_ui),
+                lambda: tcp_open("127.0.0.1", ports.temporal) and http_ok(temporal_ui),
             )
         )
     env[f"{ENV_PREFIX}TEMPORAL_ADDRESS"] = temporal
@@ -85,12 +94,12 @@ def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> St
 
     register = os.environ.get(f"{ENV_PREFIX}REGISTER_URL")
     if register is None:
-        register = f"http://127.0.0.1:{STAND_IN_PORT}/"
+        register = f"http://127.0.0.1:{ports.register}/"
         supervisor.start(
             ChildSpec(
                 "stand-in register",
-                _self("register-stand-in", "--host", "127.0.0.1", "--port", str(STAND_IN_PORT)),
-                lambda: http_ok(f"http://127.0.0.1:{STAND_IN_PORT}/_stand_in/health"),
+                _self("register-stand-in", "--host", "127.0.0.1", "--port", str(ports.register)),
+                lambda: http_ok(f"http://127.0.0.1:{ports.register}/_stand_in/health"),
                 env=env,
             )
         )
@@ -111,11 +120,11 @@ def start_stack(supervisor: Supervisor, data_dir: Path, *, with_api: bool) -> St
 
     api_url = None
     if with_api:
-        api_url = f"http://127.0.0.1:{API_PORT}"
+        api_url = f"http://127.0.0.1:{ports.api}"
         supervisor.start(
             ChildSpec(
                 "api",
-                _self("api", "--host", "127.0.0.1", "--port", str(API_PORT)),
+                _self("api", "--host", "127.0.0.1", "--port", str(ports.api)),
                 lambda: http_ok(f"{api_url}/healthz"),
                 env=env,
             )

@@ -4,17 +4,21 @@ it started, newest first, leaving no process behind."""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
 logger = logging.getLogger("devstack")
 
+_PR_SET_PDEATHSIG = 1
 RESTART_BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0)
 STOP_GRACE_SECONDS = 15.0
 
@@ -29,6 +33,8 @@ class ChildSpec:
     ready_timeout: float = 60.0
     # A one-shot child (migrations) must exit 0 and is not restarted.
     one_shot: bool = False
+    # Where its output goes; None: the terminal of `unzr-sync dev`.
+    log: IO[bytes] | None = None
 
 
 @dataclass
@@ -59,6 +65,9 @@ class Supervisor:
             # A group of its own: Ctrl-C in the terminal reaches the supervisor only, which then stops
             # children in order; stopping the group also stops anything a child started.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
+            stdout=child.spec.log,
+            stderr=subprocess.STDOUT if child.spec.log is not None else None,
         )
         child.last_start = time.monotonic()
 
@@ -128,6 +137,10 @@ class Supervisor:
     def shutdown(self) -> None:
         """Stop every child, newest first: TERM, then KILL after a grace period."""
         self._stopping.set()
+        # A second Ctrl-C (or a TERM relayed by a wrapper) must not cut the shutdown short and
+        # leave children behind.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
         for child in reversed(self._children):
             process = child.process
             if process is None or process.poll() is not None:
@@ -142,6 +155,13 @@ class Supervisor:
                 process.wait()
             # Anything the child left in its group goes too.
             _signal_group(process, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the supervisor itself is killed, so no orphan is left."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
