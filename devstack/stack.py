@@ -14,6 +14,7 @@ from devstack.readiness import http_ok, postgres_answers, tcp_open, worker_polls
 from devstack.supervisor import ChildSpec, Supervisor
 from devstack.temporal_binary import temporal_cli_path
 from settings import ENV_PREFIX
+from workflows import search_attributes
 
 logger = logging.getLogger("devstack")
 
@@ -81,6 +82,7 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
             str(data_dir / "temporal.db"),
             "--log-level",
             "warn",
+            *(f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL),
         ]
         supervisor.start(
             ChildSpec(

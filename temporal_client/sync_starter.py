@@ -35,6 +35,10 @@ class SyncStarter:
         self._id_key = settings.workflow_id_key.get_secret_value().encode()
         self._retry = retry_policy_from_settings(settings)
 
+    @property
+    def client(self) -> Client:
+        return self._client
+
     def workflow_id(self, unzr: str) -> str:
         return workflow_id_for(unzr, self._id_key)
 
@@ -50,6 +54,7 @@ class SyncStarter:
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            static_summary="UNZR info sync from the EIS MVS register",
         )
         record: UnzrInfoRecord = await self._client.execute_update_with_start_workflow(
             SyncUnzrInfo.wait_pending,  # type: ignore[arg-type]  # the SDK's stub mistypes async updates

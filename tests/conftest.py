@@ -16,6 +16,7 @@ from devstack.temporal_binary import temporal_cli_path
 from settings import Settings, load_settings
 from temporal_client.connect import connect
 from tests.support.postgres import fresh_database, postgres_server
+from workflows import search_attributes
 
 if TYPE_CHECKING:
     from tests.support.stand_in import StandIn
@@ -42,7 +43,9 @@ def database_url(pg_admin: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli_path(), dev_server_log_level="error"
+        dev_server_existing_path=temporal_cli_path(),
+        dev_server_log_level="error",
+        search_attributes=search_attributes.ALL,
     )
     try:
         yield env
@@ -77,6 +80,7 @@ def settings(database_url: str, temporal_env: WorkflowEnvironment, stand_in: Sta
         register_retry_maximum_interval=0.2,
         register_retry_maximum_attempts=3,
         register_retry_deadline=30.0,
+        reconcile_grace_seconds=0.0,
     )
 
 

@@ -10,6 +10,7 @@ import signal
 from settings import Settings
 from temporal_client.connect import connect
 from temporal_client.reconcile_schedule import ensure_reconcile_schedule
+from temporal_client.search_attribute_setup import ensure_search_attributes
 from worker.build import sync_worker
 
 logger = logging.getLogger("worker")
@@ -21,6 +22,9 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    added = await ensure_search_attributes(client, settings.temporal_namespace)
+    if added:
+        logger.info("search attributes registered: %s", ", ".join(added))
     if await ensure_reconcile_schedule(client, settings):
         logger.info("reconciler schedule created")
     async with sync_worker(client, settings) as worker:

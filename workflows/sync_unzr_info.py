@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 with workflow.unsafe.imports_passed_through():
     from db.records import UnzrInfoRecord
+    from workflows.search_attributes import SYNC_FAULT_CODE, SYNC_OUTCOME
     from workflows.sync_models import (
         SYNC_WORKFLOW_NAME,
         WAIT_PENDING_UPDATE,
@@ -98,6 +99,7 @@ class SyncUnzrInfo:
     @workflow.run
     async def run(self, request: SyncRequest) -> SyncResult:
         info = workflow.info()
+        workflow.set_current_details("step 1: writing the row as pending")
         try:
             record = await workflow.execute_activity(
                 "upsert_pending",
@@ -109,6 +111,7 @@ class SyncUnzrInfo:
                     run_started_at=info.start_time,
                 ),
                 result_type=UnzrInfoRecord,
+                summary="step 1: pending",
                 **self._database_step_options(),
             )
         except (ActivityError, asyncio.CancelledError) as error:
@@ -121,6 +124,7 @@ class SyncUnzrInfo:
             return SyncResult(outcome="superseded", record=None)
         self._pending_record = record
 
+        workflow.set_current_details("step 2: asking the register (retries show on the activity)")
         try:
             answer = await workflow.execute_activity(
                 "lookup_register",
@@ -131,6 +135,7 @@ class SyncUnzrInfo:
                 start_to_close_timeout=timedelta(seconds=request.register_retry.call_timeout_seconds),
                 schedule_to_close_timeout=timedelta(seconds=request.register_retry.deadline_seconds),
                 retry_policy=register_retry_policy(request.register_retry),
+                summary="step 2: EIS MVS unzr service over Trembita",
             )
         except (ActivityError, asyncio.CancelledError) as error:
             await self._fail(request, describe_failure(error))
@@ -139,19 +144,21 @@ class SyncUnzrInfo:
             unzr=request.unzr, run_id=info.run_id, user_id=request.user_id, person=answer.person
         )
         if answer.outcome == "found" and answer.person is not None:
-            final = await self._finish("mark_found", finish)
+            final = await self._finish("mark_found", finish, "step 3: found")
             outcome = "found"
         else:
-            final = await self._finish("mark_empty", finish)
+            final = await self._finish("mark_empty", finish, "step 4: empty answer")
             outcome = "empty"
+        workflow.upsert_search_attributes([SYNC_OUTCOME.value_set(outcome)])
+        workflow.set_current_details(f"done: {outcome} (register message id {answer.message_id})")
         workflow.logger.info(
             "sync finished", extra={"outcome": outcome, "register_message_id": answer.message_id}
         )
         return SyncResult(outcome=outcome, record=final)
 
-    async def _finish(self, activity: str, finish: FinishInput) -> UnzrInfoRecord | None:
+    async def _finish(self, activity: str, finish: FinishInput, summary: str) -> UnzrInfoRecord | None:
         record: UnzrInfoRecord | None = await workflow.execute_activity(
-            activity, finish, result_type=UnzrInfoRecord, **self._database_step_options()
+            activity, finish, result_type=UnzrInfoRecord, summary=summary, **self._database_step_options()
         )
         return record
 
@@ -161,6 +168,13 @@ class SyncUnzrInfo:
         await self._finish(
             "mark_failed",
             FinishInput(unzr=request.unzr, run_id=info.run_id, user_id=request.user_id, error=error),
+            "step 5: failed",
+        )
+        workflow.upsert_search_attributes(
+            [SYNC_OUTCOME.value_set("failed"), SYNC_FAULT_CODE.value_set(error["code"])]
+        )
+        workflow.set_current_details(
+            f"failed: {error['code']} (register message id {error['message_id'] or '-'})"
         )
         workflow.logger.warning(
             "sync failed", extra={"code": error["code"], "register_message_id": error["message_id"]}

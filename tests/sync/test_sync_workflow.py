@@ -7,10 +7,11 @@ import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 
 from db.unzr_info_store import UnzrInfoStore
 from settings import Settings
@@ -25,6 +26,7 @@ from tests.support.stand_in_records import (
     SLOW,
 )
 from tests.support.unzrs import unique_unzr
+from workflows.search_attributes import SYNC_FAULT_CODE, SYNC_OUTCOME
 from workflows.workflow_ids import WORKFLOW_ID_PREFIX
 
 ALICE = uuid.UUID("11111111-1111-4111-8111-111111111111")
@@ -37,6 +39,10 @@ async def store(settings: Settings) -> AsyncIterator[UnzrInfoStore]:
     engine = create_async_engine(settings.sqlalchemy_url)
     yield UnzrInfoStore(engine)
     await engine.dispose()
+
+
+def starter_handle(starter: SyncStarter, unzr: str) -> WorkflowHandle[Any, Any]:
+    return starter.client.get_workflow_handle(starter.workflow_id(unzr))
 
 
 @pytest.fixture
@@ -61,6 +67,9 @@ async def test_found_writes_processed_with_the_person(
     assert row.synced_at is not None and row.updated_at >= row.synced_at
     assert row.inserted_by == ALICE and row.updated_by == ALICE
     assert stand_in.calls().get(unzr) == 1
+    description = await handle.describe()
+    assert description.typed_search_attributes.get(SYNC_OUTCOME) == "found"
+    assert description.typed_search_attributes.get(SYNC_FAULT_CODE) is None
 
 
 async def test_empty_writes_processed_with_null_info(starter: SyncStarter, store: UnzrInfoStore) -> None:
@@ -109,6 +118,9 @@ async def test_permanent_fault_fails_at_once_and_keeps_earlier_info(
     assert row.last_error is not None and "AccessDenied" in row.last_error["code"]
     assert row.last_error["message_id"]
     assert stand_in.calls().get(unzr) == 1
+    attributes = (await starter_handle(starter, unzr).describe()).typed_search_attributes
+    assert attributes.get(SYNC_OUTCOME) == "failed"
+    assert attributes.get(SYNC_FAULT_CODE) == "Server.ServerProxy.AccessDenied"
 
 
 async def test_transient_faults_are_retried_then_succeed(
