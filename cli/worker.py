@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
+from observability.logging_setup import configure_logging
 from settings import load_settings
 from worker.run import run_worker
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--log-level", default="INFO")
+    pass
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(json_lines=settings.log_format == "json", level=settings.log_level)
     asyncio.run(run_worker(settings))
     return 0

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from settings import Settings
+
+
+class _StatementLogFilter(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG (and statements at INFO) when its logger is opened up;
+    rows are person records. Only its warnings and errors may pass, whatever level is configured."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+_ENGINE_LOGGER = logging.getLogger("sqlalchemy.engine.Engine")
+if not any(isinstance(f, _StatementLogFilter) for f in _ENGINE_LOGGER.filters):
+    _ENGINE_LOGGER.addFilter(_StatementLogFilter())
 
 
 def create_engine_from_settings(settings: Settings) -> AsyncEngine:
@@ -15,6 +30,8 @@ def create_engine_from_settings(settings: Settings) -> AsyncEngine:
         # A connection that died while PostgreSQL was away is replaced instead of failing a step.
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Parameters are UNZRs and person records: never in a log line or an exception message.
+        hide_parameters=True,
     )
 
 

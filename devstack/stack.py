@@ -50,7 +50,10 @@ def _self(*args: str) -> list[str]:
 def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with_api: bool) -> StackUrls:
     """Start every part in order; returns the URLs. Honors UNZR_SYNC_DATABASE_URL,
     UNZR_SYNC_TEMPORAL_ADDRESS and UNZR_SYNC_REGISTER_URL when set: those parts are not started."""
-    env: dict[str, str] = {f"{ENV_PREFIX}GRAPHIQL": os.environ.get(f"{ENV_PREFIX}GRAPHIQL", "true")}
+    env: dict[str, str] = {
+        f"{ENV_PREFIX}GRAPHIQL": os.environ.get(f"{ENV_PREFIX}GRAPHIQL", "true"),
+        f"{ENV_PREFIX}LOG_FORMAT": os.environ.get(f"{ENV_PREFIX}LOG_FORMAT", "text"),
+    }
     data_dir.mkdir(parents=True, exist_ok=True)
 
     database_url = os.environ.get(f"{ENV_PREFIX}DATABASE_URL")

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         "development", description="`production` refuses the development defaults of secrets."
     )
 
+    log_format: Literal["json", "text"] = Field(
+        "json", description="`json`: one JSON object a line; `text`: readable lines (set by `unzr-sync dev`)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
     # --- database
     database_url: str = Field(
         "postgresql+psycopg://postgres@127.0.0.1:55432/unzr_sync",
