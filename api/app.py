@@ -1,0 +1,47 @@
+"""The FastAPI application: `POST /graphql` (GraphiQL on `GET /graphql` when enabled), `/healthz`,
+`/readyz`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from strawberry.fastapi import GraphQLRouter
+
+from api.body_limit import BodySizeLimit
+from api.context import RequestContext, get_context
+from api.health import router as health_router
+from api.schema import create_schema
+from api.services import open_services
+from settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_services(settings) as services:
+            app.state.services = services
+            yield
+
+    app = FastAPI(
+        title="unzr-sync",
+        lifespan=lifespan,
+        # The API is GraphQL; FastAPI's own documentation pages would only describe the probes.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    graphql: GraphQLRouter[RequestContext, None] = GraphQLRouter(
+        create_schema(settings),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        # Queries in URLs end up in access logs and proxies' logs, UNZRs with them: POST only.
+        allow_queries_via_get=False,
+        context_getter=get_context,
+        # No subscriptions: do not accept WebSocket connections at all.
+        subscription_protocols=(),
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.include_router(health_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    return app

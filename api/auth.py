@@ -1,0 +1,162 @@
+"""Access tokens: who the caller is (`sub`, a user UUID) and what they may do (`scope`).
+
+Two kinds of keys, each tied to exactly one algorithm so that neither can stand in for the other
+(the HS/RS confusion attack, `alg: none`): an HS256 shared secret for development and tests, and RS256
+keys from a JWKS URL, with issuer and audience checked, in production. The token's header only picks
+which of the configured keys to try; the algorithm passed to PyJWT is always the one of that key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from settings import Settings
+
+logger = logging.getLogger("api.auth")
+
+HS256 = "HS256"
+RS256 = "RS256"
+# Clocks of the identity provider and of this service drift a little.
+CLOCK_LEEWAY_SECONDS = 30
+JWKS_FETCH_TIMEOUT_SECONDS = 5
+JWKS_CACHE_SECONDS = 300
+
+
+class InvalidToken(Exception):
+    """The token is missing or must not be trusted; the message is a reason for the server log only."""
+
+
+class TokenCheckUnavailable(Exception):
+    """The keys could not be fetched: the fault is on our side, not the caller's."""
+
+
+class AuthConfigError(ValueError):
+    """The token settings cannot verify anything safely."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    scopes: frozenset[str]
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not authorization:
+        raise InvalidToken("no Authorization header")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise InvalidToken("Authorization is not a Bearer token")
+    return token
+
+
+def _user_id(sub: object) -> uuid.UUID:
+    # Only the canonical spelling: `uuid.UUID` also takes braces, `urn:uuid:` and bare hex, and the
+    # same user must not appear under several spellings in inserted_by / updated_by.
+    if not isinstance(sub, str):
+        raise InvalidToken("sub is not a string")
+    try:
+        user_id = uuid.UUID(sub)
+    except ValueError:
+        raise InvalidToken("sub is not a UUID") from None
+    if str(user_id) != sub.lower():
+        raise InvalidToken("sub is not a UUID in canonical form")
+    return user_id
+
+
+def _scopes(claim: object) -> frozenset[str]:
+    # The contract names one form: a space-separated string. Anything else grants nothing.
+    if not isinstance(claim, str):
+        return frozenset()
+    return frozenset(claim.split())
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        hs256_secret: str | None,
+        jwks_client: jwt.PyJWKClient | None,
+        issuer: str | None,
+        audience: str | None,
+    ) -> None:
+        if hs256_secret is None and jwks_client is None:
+            raise AuthConfigError(
+                "no key to verify tokens: set UNZR_SYNC_JWT_SECRET or UNZR_SYNC_JWT_JWKS_URL"
+            )
+        if jwks_client is not None and (issuer is None or audience is None):
+            raise AuthConfigError(
+                "UNZR_SYNC_JWT_JWKS_URL needs UNZR_SYNC_JWT_ISSUER and UNZR_SYNC_JWT_AUDIENCE"
+            )
+        self._hs256_secret = hs256_secret
+        self._jwks_client = jwks_client
+        self._issuer = issuer
+        self._audience = audience
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        jwks_client = None
+        if settings.jwt_jwks_url is not None:
+            jwks_client = jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                cache_keys=True,
+                lifespan=JWKS_CACHE_SECONDS,
+                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+            )
+        return cls(
+            hs256_secret=settings.jwt_secret.get_secret_value() if settings.jwt_secret else None,
+            jwks_client=jwks_client,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("malformed token") from None
+        algorithm = header.get("alg")
+        if algorithm == HS256 and self._hs256_secret is not None:
+            claims = self._decode(token, self._hs256_secret, HS256)
+        elif algorithm == RS256 and self._jwks_client is not None:
+            claims = self._decode(token, await self._rsa_key(token), RS256)
+        else:
+            raise InvalidToken("algorithm not accepted")
+        return Principal(user_id=_user_id(claims.get("sub")), scopes=_scopes(claims.get("scope")))
+
+    async def _rsa_key(self, token: str) -> RSAPublicKey:
+        assert self._jwks_client is not None
+        try:
+            # PyJWKClient fetches with urllib, which blocks: keep it off the event loop.
+            signing_key = await asyncio.to_thread(self._jwks_client.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientConnectionError:
+            raise TokenCheckUnavailable("the JWKS URL did not answer") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("no matching key in the JWKS") from None
+        key = signing_key.key
+        if not isinstance(key, RSAPublicKey):
+            raise InvalidToken("the JWKS key for this token is not an RSA public key")
+        return key
+
+    def _decode(self, token: str, key: str | RSAPublicKey, algorithm: str) -> dict[str, object]:
+        try:
+            claims: dict[str, object] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=CLOCK_LEEWAY_SECONDS,
+                options={"require": ["exp", "sub"]},
+            )
+        except jwt.PyJWTError as error:
+            # The exception type says why (expired, bad signature, wrong audience); never the token.
+            raise InvalidToken(type(error).__name__) from None
+        return claims

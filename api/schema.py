@@ -1,0 +1,79 @@
+"""The GraphQL schema: the contract's queries and mutation, and the operators' list `unzrInfos`.
+
+`schema.graphql` at the repository root is this schema printed; regenerate it with
+`python -m api.export_schema > schema.graphql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.types import ExecutionContext
+
+from api import resolvers
+from api.errors import ErrorCodes, is_unexpected, log_unexpected
+from api.permissions import CanReadUnzr, CanWriteUnzr
+from api.types import Node, SyncUnzrInfoRegisterPayload, UnzrInfo, UnzrInfoConnection
+from settings import Settings
+
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+@strawberry.type
+class Query:
+    unzr_info_register: UnzrInfo | None = strawberry.field(
+        resolver=resolvers.unzr_info_register,
+        description="Gets the info related to an UNZR stored after the job got it from the EIS MVS register. "
+        "Scope: unzr:read",
+        permission_classes=[CanReadUnzr],
+    )
+    node: Node | None = strawberry.field(
+        resolver=resolvers.node,
+        description="The object with this global id; null for an id of a type this service does not hold. "
+        "Scope: unzr:read",
+        permission_classes=[CanReadUnzr],
+    )
+    unzr_infos: UnzrInfoConnection = strawberry.field(
+        resolver=resolvers.unzr_infos,
+        description="Synced UNZR records for operators, a page at a time (keyset pagination; "
+        "`first` at most 100). Scope: unzr:read",
+        permission_classes=[CanReadUnzr],
+    )
+
+
+@strawberry.type
+class Mutation:
+    sync_unzr_info_register: SyncUnzrInfoRegisterPayload | None = strawberry.mutation(
+        resolver=resolvers.sync_unzr_info_register,
+        description="Starts the job that gets the info related to an UNZR from the EIS MVS register. "
+        "Scope: unzr:write",
+        permission_classes=[CanWriteUnzr],
+    )
+
+
+class ApiSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry's default logs every error with its message and traceback; messages may hold
+        # personal data, and the client's own mistakes are not the server's to log.
+        for error in errors:
+            if is_unexpected(error):
+                log_unexpected(error)
+
+
+def create_schema(settings: Settings | None = None) -> ApiSchema:
+    """The schema; with settings, also the limits on what one request may ask (depth, aliases, tokens)."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [ErrorCodes]
+    if settings is not None:
+        extensions += [
+            partial(QueryDepthLimiter, max_depth=settings.api_max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        ]
+    return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions)
