@@ -25,6 +25,8 @@ class UnzrInfo(Base):
         ),
         Index("unzr_info_job_status_idx", "job_status"),
         Index("unzr_info_synced_at_idx", "synced_at"),
+        Index("unzr_info_inserted_at_id_idx", "inserted_at", "id"),
+        Index("unzr_info_updated_at_id_idx", "updated_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -166,6 +166,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "UNZR_SYNC_REGISTER_URL: plain http is allowed only to a loopback stand-in; use https"
             )
+        if self.jwt_jwks_url is not None and (self.jwt_issuer is None or self.jwt_audience is None):
+            raise ValueError(
+                "UNZR_SYNC_JWT_ISSUER and UNZR_SYNC_JWT_AUDIENCE are required with UNZR_SYNC_JWT_JWKS_URL"
+            )
         if self.env == "production":
             if self.workflow_id_key.get_secret_value() == DEV_WORKFLOW_ID_KEY:
                 raise ValueError("UNZR_SYNC_WORKFLOW_ID_KEY must be set in production")
