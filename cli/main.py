@@ -1,5 +1,6 @@
-"""Entry point of `unzr-sync`: one subcommand a module under `cli/`, each with
-`add_arguments(parser)` and `run(args) -> int` (the exit code)."""
+"""Entry point of `unzr-sync`: one subcommand a module under `cli/`, each with a docstring,
+`add_arguments(parser)` and `run(args) -> int` (the exit code). Only the chosen subcommand's module is
+imported, so a quick command does not pay for the API's or the worker's imports."""
 
 from __future__ import annotations
 
@@ -8,51 +9,50 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 from settings import SettingsError
 
-# Subcommand name -> module. A module that does not exist yet is simply not offered.
-COMMANDS: dict[str, str] = {
-    "dev": "cli.dev",
-    "api": "cli.api",
-    "worker": "cli.worker",
-    "migrate": "cli.migrate",
-    "sync": "cli.sync",
-    "lookup": "cli.lookup",
-    "register-stand-in": "cli.register_stand_in",
-    "token": "cli.token",
-    "backfill": "cli.backfill",
-    "reconcile": "cli.reconcile",
-    "bench": "cli.bench",
+# Subcommand -> (module, one-line help). A module that does not exist is not offered.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "dev": ("cli.dev", "run the whole service locally in the foreground (embedded defaults)"),
+    "api": ("cli.api", "serve the GraphQL API"),
+    "worker": ("cli.worker", "run the Temporal worker of the sync job"),
+    "migrate": ("cli.migrate", "apply the database migrations"),
+    "sync": ("cli.sync", "run one sync through Temporal and print the final row"),
+    "lookup": ("cli.lookup", "ask the configured register about one UNZR (no database, no Temporal)"),
+    "register-stand-in": ("cli.register_stand_in", "serve the stand-in EIS MVS register"),
+    "token": ("cli.token", "print a development token (HS256)"),
+    "backfill": ("cli.backfill", "sync every UNZR of a file, resumably"),
+    "reconcile": ("cli.reconcile", "mark failed the rows left pending by closed runs, once"),
+    "bench": ("cli.bench", "measure the service against a bare Temporal workflow"),
 }
 
 
-def _available() -> dict[str, ModuleType]:
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        if importlib.util.find_spec(module_name) is not None:
-            modules[name] = importlib.import_module(module_name)
-    return modules
+def available_commands() -> dict[str, tuple[str, str]]:
+    return {name: entry for name, entry in COMMANDS.items() if importlib.util.find_spec(entry[0]) is not None}
 
 
-def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unzr-sync",
         description="Syncs what the EIS MVS register holds for one UNZR into eHealth's unzr_info table.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in modules.items():
-        doc = (module.__doc__ or "").strip().splitlines()
-        command_parser = sub.add_parser(name, help=doc[0] if doc else None, description=module.__doc__)
+    for name, (module_name, help_text) in available_commands().items():
+        if name != chosen:
+            sub.add_parser(name, help=help_text)
+            continue
+        module = importlib.import_module(module_name)
+        command_parser = sub.add_parser(name, help=help_text, description=module.__doc__)
         module.add_arguments(command_parser)
         command_parser.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    modules = _available()
-    args = build_parser(modules).parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((arg for arg in arguments if not arg.startswith("-")), None)
+    args = build_parser(chosen).parse_args(arguments)
     try:
         code: int = args._run(args)
     except SettingsError as exc:

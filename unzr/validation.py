@@ -46,5 +46,6 @@ def make_unzr(birth_date: dt.date, record: int) -> str:
     """Build a valid UNZR (for synthetic data sets and tests)."""
     if not 0 <= record <= 9999:
         raise ValueError("record number must be 0..9999")
-    digits = f"{birth_date:%Y%m%d}{record:04d}"
+    # Not strftime: %Y does not zero-pad years below 1000 on every platform.
+    digits = f"{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}{record:04d}"
     return f"{digits[:8]}-{digits[8:]}{control_digit(digits)}"

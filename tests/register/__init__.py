@@ -1,0 +1,1 @@
+"""Tests of the register client, the stand-in register and `unzr-sync lookup`."""
