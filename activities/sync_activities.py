@@ -20,6 +20,19 @@ from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIEN
 logger = logging.getLogger("activities.sync")
 
 
+def _record_register_call(outcome: Found | Empty | Failure, elapsed_seconds: float) -> None:
+    """Register calls by outcome and fault code, and their latency, on the worker's /metrics."""
+    meter = activity.metric_meter()
+    if isinstance(outcome, Failure):
+        labels = {"outcome": f"{outcome.kind}_error", "fault_code": outcome.code}
+    else:
+        labels = {"outcome": "found" if isinstance(outcome, Found) else "empty", "fault_code": ""}
+    meter.create_counter("unzr_register_calls", "Calls to the EIS MVS register.").add(1, labels)
+    meter.create_histogram_float("unzr_register_latency", "Latency of one register call.", "s").record(
+        elapsed_seconds, {"outcome": labels["outcome"]}
+    )
+
+
 class SyncActivities:
     def __init__(self, store: UnzrInfoStore, register: RegisterClient) -> None:
         self._store = store
@@ -42,7 +55,9 @@ class SyncActivities:
         info = activity.info()
         started = time.perf_counter()
         outcome = await self._register.lookup(lookup.unzr, issue=lookup.issue)
-        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        elapsed_ms = round(elapsed * 1000, 1)
+        _record_register_call(outcome, elapsed)
         log_extra = {
             "workflow_id": info.workflow_id,
             "attempt": info.attempt,

@@ -1,12 +1,13 @@
 """The FastAPI application: `POST /graphql` (GraphiQL on `GET /graphql` when enabled), `/healthz`,
-`/readyz`."""
+`/readyz`, `/metrics`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
 from api.body_limit import BodySizeLimit
@@ -14,6 +15,7 @@ from api.context import RequestContext, get_context
 from api.health import router as health_router
 from api.schema import create_schema
 from api.services import open_services
+from observability.api_metrics import ApiMetrics
 from settings import Settings
 
 
@@ -32,8 +34,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    metrics = ApiMetrics()
     graphql: GraphQLRouter[RequestContext, None] = GraphQLRouter(
-        create_schema(settings),
+        create_schema(settings, metrics),
         graphql_ide="graphiql" if settings.graphiql else None,
         # Queries in URLs end up in access logs and proxies' logs, UNZRs with them: POST only.
         allow_queries_via_get=False,
@@ -43,5 +46,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(health_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        # Scraped without a token: it holds counts and latencies only.
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     return app

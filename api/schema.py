@@ -18,6 +18,7 @@ from api import resolvers
 from api.errors import ErrorCodes, is_unexpected, log_unexpected
 from api.permissions import CanReadUnzr, CanWriteUnzr
 from api.types import Node, SyncUnzrInfoRegisterPayload, UnzrInfo, UnzrInfoConnection
+from observability.api_metrics import ApiMetrics, GraphQLMetricsExtension
 from settings import Settings
 
 MAX_ALIASES = 30
@@ -67,9 +68,13 @@ class ApiSchema(strawberry.Schema):
                 log_unexpected(error)
 
 
-def create_schema(settings: Settings | None = None) -> ApiSchema:
+def create_schema(settings: Settings | None = None, metrics: ApiMetrics | None = None) -> ApiSchema:
     """The schema; with settings, also the limits on what one request may ask (depth, aliases, tokens)."""
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [ErrorCodes]
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = []
+    if metrics is not None:
+        # First, so it wraps the others and sees the final error codes.
+        extensions.append(partial(GraphQLMetricsExtension, metrics=metrics))
+    extensions.append(ErrorCodes)
     if settings is not None:
         extensions += [
             partial(QueryDepthLimiter, max_depth=settings.api_max_query_depth),

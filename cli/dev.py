@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the embedded PostgreSQL and Temporal keep their data (default: .local/dev)",
     )
     defaults = DevPorts()
-    for name in ("postgres", "temporal", "temporal_ui", "api", "register"):
+    for name in ("postgres", "temporal", "temporal_ui", "api", "register", "worker_metrics"):
         parser.add_argument(
             f"--{name.replace('_', '-')}-port", type=int, default=getattr(defaults, name), metavar="PORT"
         )
@@ -51,9 +51,11 @@ def _print_ready(urls: StackUrls) -> None:
         f"  Temporal           {urls.temporal}",
         f"  Temporal web UI    {urls.temporal_ui}",
         f"  register           {urls.register}",
+        f"  worker metrics     {urls.worker_metrics}",
     ]
     if urls.api is not None:
         lines.append(f"  GraphQL (GraphiQL) {urls.api}/graphql")
+        lines.append(f"  API metrics        {urls.api}/metrics")
         from api.dev_tokens import issue_dev_token
 
         token = issue_dev_token(
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             temporal_ui=args.temporal_ui_port,
             api=args.api_port,
             register=args.register_port,
+            worker_metrics=args.worker_metrics_port,
         )
         urls = start_stack(supervisor, args.data_dir.resolve(), ports, with_api=with_api)
         _print_ready(urls)

@@ -28,6 +28,7 @@ class DevPorts:
     temporal_ui: int = 8233
     api: int = 8000
     register: int = 8088
+    worker_metrics: int = 9464
 
 
 # A made-up employee for the printed development token.
@@ -41,6 +42,7 @@ class StackUrls:
     temporal_ui: str
     register: str
     api: str | None
+    worker_metrics: str
 
 
 def _self(*args: str) -> list[str]:
@@ -53,6 +55,7 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
     env: dict[str, str] = {
         f"{ENV_PREFIX}GRAPHIQL": os.environ.get(f"{ENV_PREFIX}GRAPHIQL", "true"),
         f"{ENV_PREFIX}LOG_FORMAT": os.environ.get(f"{ENV_PREFIX}LOG_FORMAT", "text"),
+        f"{ENV_PREFIX}WORKER_METRICS_ADDRESS": f"127.0.0.1:{ports.worker_metrics}",
     }
     data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -134,7 +137,14 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
                 env=env,
             )
         )
-    return StackUrls(database_url, temporal, temporal_ui, register, api_url)
+    return StackUrls(
+        database_url,
+        temporal,
+        temporal_ui,
+        register,
+        api_url,
+        f"http://127.0.0.1:{ports.worker_metrics}/metrics",
+    )
 
 
 def _worker_ready(supervisor: Supervisor, namespace: str, task_queue: str) -> bool:

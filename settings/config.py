@@ -3,9 +3,11 @@ environment joins the same stack as `unzr-sync dev`."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,11 +71,20 @@ class Settings(BaseSettings):
         description="AES-256 keys of the payload codec, `id:base64key[,id:base64key…]`; the first "
         "encrypts, all decrypt (add a new key in front to rotate).",
     )
+    worker_metrics_address: str | None = Field(
+        None,
+        description="host:port where the worker serves Prometheus metrics (Temporal SDK and sync "
+        "metrics) on /metrics; empty: off.",
+    )
     reconcile_grace_seconds: float = Field(
         60.0, ge=0, description="The reconciler leaves `pending` rows younger than this alone."
     )
-    worker_max_concurrent_activities: int = Field(200, ge=1, le=10_000)
-    worker_max_concurrent_workflow_tasks: int = Field(200, ge=1, le=10_000)
+    worker_max_concurrent_activities: int = Field(
+        200, ge=1, le=10_000, description="Activities one worker runs at once."
+    )
+    worker_max_concurrent_workflow_tasks: int = Field(
+        200, ge=1, le=10_000, description="Workflow tasks one worker runs at once."
+    )
 
     # --- register (EIS MVS over Trembita)
     register_url: str = Field(
@@ -88,6 +99,11 @@ class Settings(BaseSettings):
         description="Provider: instance/memberClass/memberCode/subsystem/serviceCode[/serviceVersion].",
     )
     xroad_user_id: str | None = Field("UA3656801869", description="X-Road userId header; empty to omit.")
+    register_allow_plain_http: bool = Field(
+        False,
+        description="Allow plain http to a register that is not on loopback (the stand-in in a compose "
+        "`dev` profile); refused in production.",
+    )
     register_connect_timeout: float = Field(5.0, gt=0, le=300, description="Seconds to connect.")
     register_timeout: float = Field(
         30.0, gt=0, le=600, description="Deadline of one register call in seconds (connect, send, read)."
@@ -130,7 +146,9 @@ class Settings(BaseSettings):
     def _check_service(cls, value: str) -> str:
         return _xroad_parts(value, minimum=5, maximum=6, name="service")
 
-    @field_validator("xroad_user_id", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before")
+    @field_validator(
+        "xroad_user_id", "worker_metrics_address", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -162,7 +180,13 @@ class Settings(BaseSettings):
     def _check_consistency(self) -> Settings:
         if (self.register_tls_cert is None) != (self.register_tls_key is None):
             raise ValueError("UNZR_SYNC_REGISTER_TLS_CERT and UNZR_SYNC_REGISTER_TLS_KEY go together")
-        if self.register_url.startswith("http://") and not _is_loopback_url(self.register_url):
+        if not self.register_url.startswith(("http://", "https://")):
+            raise ValueError("UNZR_SYNC_REGISTER_URL must be an http(s) URL")
+        if (
+            self.register_url.startswith("http://")
+            and not _is_loopback_url(self.register_url)
+            and not self.register_allow_plain_http
+        ):
             raise ValueError(
                 "UNZR_SYNC_REGISTER_URL: plain http is allowed only to a loopback stand-in; use https"
             )
@@ -173,6 +197,8 @@ class Settings(BaseSettings):
         if self.env == "production":
             if self.workflow_id_key.get_secret_value() == DEV_WORKFLOW_ID_KEY:
                 raise ValueError("UNZR_SYNC_WORKFLOW_ID_KEY must be set in production")
+            if self.register_allow_plain_http:
+                raise ValueError("UNZR_SYNC_REGISTER_ALLOW_PLAIN_HTTP is refused in production")
             if self.payload_keys.get_secret_value() == DEV_PAYLOAD_KEYS:
                 raise ValueError("UNZR_SYNC_PAYLOAD_KEYS must be set in production")
             if self.jwt_secret is not None and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
@@ -189,8 +215,16 @@ class Settings(BaseSettings):
 
 
 def _is_loopback_url(url: str) -> bool:
-    host = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
-    return host in ("127.0.0.1", "localhost", "[::1]") or host.startswith("127.")
+    # The host as httpx will connect to it: `http://127.0.0.1@register.example/` is not loopback.
+    host = urlsplit(url).hostname
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SettingsError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -19,6 +20,16 @@ from workflows.reconcile_pending import ReconcilePendingSyncs
 from workflows.sync_unzr_info import SyncUnzrInfo
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """The Worker arguments besides the task queue, workflows and activities: shared with the
+    benchmark's baseline worker (bench/), so both run under the same settings."""
+    return {
+        "max_concurrent_activities": settings.worker_max_concurrent_activities,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+        "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
+    }
 
 
 @asynccontextmanager
@@ -36,9 +47,7 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[Worke
             task_queue=settings.temporal_task_queue,
             workflows=[SyncUnzrInfo, ReconcilePendingSyncs],
             activities=[*sync.all(), reconcile.reconcile_pending_rows],
-            max_concurrent_activities=settings.worker_max_concurrent_activities,
-            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            **worker_options(settings),
         )
     finally:
         await register.aclose()

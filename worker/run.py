@@ -8,7 +8,7 @@ import logging
 import signal
 
 from settings import Settings
-from temporal_client.connect import connect
+from temporal_client.connect import connect, runtime_with_metrics
 from temporal_client.reconcile_schedule import ensure_reconcile_schedule
 from temporal_client.search_attribute_setup import ensure_search_attributes
 from worker.build import sync_worker
@@ -17,7 +17,11 @@ logger = logging.getLogger("worker")
 
 
 async def run_worker(settings: Settings) -> None:
-    client = await connect(settings)
+    runtime = None
+    if settings.worker_metrics_address is not None:
+        runtime = runtime_with_metrics(settings.worker_metrics_address)
+        logger.info("worker metrics on http://%s/metrics", settings.worker_metrics_address)
+    client = await connect(settings, runtime=runtime)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -80,6 +80,13 @@ def describe_failure(error: BaseException) -> dict[str, Any]:
     return {"kind": "transient", "code": type(cause).__name__, "message": str(cause), "message_id": ""}
 
 
+def _count_finished(outcome: str, fault_code: str) -> None:
+    # The workflow meter skips replays, so each sync is counted once however often it is replayed.
+    workflow.metric_meter().create_counter("unzr_syncs_finished", "Syncs by final outcome.").add(
+        1, {"outcome": outcome, "fault_code": fault_code}
+    )
+
+
 @workflow.defn(name=SYNC_WORKFLOW_NAME)
 class SyncUnzrInfo:
     def __init__(self) -> None:
@@ -150,6 +157,7 @@ class SyncUnzrInfo:
             final = await self._finish("mark_empty", finish, "step 4: empty answer")
             outcome = "empty"
         workflow.upsert_search_attributes([SYNC_OUTCOME.value_set(outcome)])
+        _count_finished(outcome, "")
         workflow.set_current_details(f"done: {outcome} (register message id {answer.message_id})")
         workflow.logger.info(
             "sync finished", extra={"outcome": outcome, "register_message_id": answer.message_id}
@@ -173,6 +181,7 @@ class SyncUnzrInfo:
         workflow.upsert_search_attributes(
             [SYNC_OUTCOME.value_set("failed"), SYNC_FAULT_CODE.value_set(error["code"])]
         )
+        _count_finished("failed", error["code"])
         workflow.set_current_details(
             f"failed: {error['code']} (register message id {error['message_id'] or '-'})"
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devstack.readiness import tcp_open
@@ -49,7 +50,8 @@ def _clean_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     tmp = tmp_path_factory.mktemp("dev")
-    ports = {name: free_port() for name in ("postgres", "temporal", "temporal-ui", "api", "register")}
+    names = ("postgres", "temporal", "temporal-ui", "api", "register", "worker-metrics")
+    ports = {name: free_port() for name in names}
     arguments = [f"--{name}-port={port}" for name, port in ports.items()]
     output = tmp / "dev.log"
     with output.open("w") as sink:
@@ -87,6 +89,9 @@ def test_a_sync_from_a_second_terminal_ends_processed(dev_stack: DevStack) -> No
     row = json.loads(done.stdout)
     assert row["job_status"] == "processed" and row["info"]["unzr"] == "19910824-00026"
     assert f"http://127.0.0.1:{dev_stack.ports['temporal-ui']}" in dev_stack.text()
+    metrics = httpx.get(f"http://127.0.0.1:{dev_stack.ports['worker-metrics']}/metrics", timeout=10).text
+    assert "unzr_syncs_finished{" in metrics and 'outcome="found"' in metrics
+    assert httpx.get(f"http://127.0.0.1:{dev_stack.ports['api']}/metrics", timeout=10).status_code == 200
 
 
 def test_a_child_that_dies_is_restarted(dev_stack: DevStack) -> None:

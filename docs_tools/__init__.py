@@ -1,0 +1,1 @@
+"""Tools that generate parts of the documentation from the code, so the two cannot drift apart."""

