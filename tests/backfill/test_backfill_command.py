@@ -1,0 +1,115 @@
+"""`unzr-sync backfill` end to end: a file of UNZRs, interrupted halfway with Ctrl-C and run again,
+ends with every row final and no UNZR synced twice; a file with a bad line starts nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from temporalio.client import Client
+
+from db.models import UnzrInfo
+from settings import Settings
+from tests.support.stand_in import StandIn
+from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT
+from unzr.validation import make_unzr
+
+COUNT = int(os.environ.get("UNZR_SYNC_TEST_BACKFILL_COUNT", "400"))
+
+
+def command_env(settings: Settings) -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
+        "UNZR_SYNC_DATABASE_URL": settings.database_url,
+        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
+        "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "UNZR_SYNC_REGISTER_URL": settings.register_url,
+    }
+
+
+async def backfill(settings: Settings, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        "backfill",
+        *args,
+        env=command_env(settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def final_rows(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        count = await connection.scalar(
+            select(func.count()).select_from(UnzrInfo).where(UnzrInfo.job_status != "pending")
+        )
+    return int(count or 0)
+
+
+def unzrs_for_test(count: int) -> list[str]:
+    # A birth date per test run keeps these apart from every other test's UNZRs on the shared stand-in.
+    base = dt.date(1940, 1, 1) + dt.timedelta(days=int(time.time()) % 20000)
+    records = [FOUND + i % 4000 if i % 10 < 7 else EMPTY + i % 1000 for i in range(count - 3)]
+    unzrs = [make_unzr(base + dt.timedelta(days=i // 5000), record) for i, record in enumerate(records)]
+    return unzrs + [make_unzr(base, PERMANENT_FAULT + i) for i in range(3)]
+
+
+async def test_interrupted_and_run_again(
+    running_worker: Client, settings: Settings, stand_in: StandIn, tmp_path: Path
+) -> None:
+    unzrs = unzrs_for_test(COUNT)
+    assert len(set(unzrs)) == COUNT
+    path = tmp_path / "unzrs.txt"
+    path.write_text("\n".join(unzrs) + "\n")
+    engine = create_async_engine(settings.sqlalchemy_url)
+    try:
+        first = await backfill(settings, str(path), "--concurrency", "16")
+        deadline = time.monotonic() + 120
+        while await final_rows(engine) < COUNT // 2:
+            assert first.returncode is None, (await first.communicate())[1].decode()
+            assert time.monotonic() < deadline, "the first run did not get halfway"
+            await asyncio.sleep(0.1)
+        first.send_signal(signal.SIGINT)
+        _, first_err = await asyncio.wait_for(first.communicate(), 60)
+        assert first.returncode == 130, first_err.decode()
+        assert "interrupted" in first_err.decode()
+        calls_after_first = stand_in.calls()
+
+        second = await backfill(settings, str(path), "--concurrency", "16")
+        out, err = await asyncio.wait_for(second.communicate(), 300)
+        assert second.returncode == 1, err.decode()  # the three permanent faults fail
+        summary = out.decode()
+        assert "already done" in summary and "failed 3" in summary, summary
+
+        assert await final_rows(engine) == COUNT
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(UnzrInfo)) == COUNT
+        calls = stand_in.calls()
+        # Each UNZR reached the register once in all: the second run repeated none the first finished.
+        assert all(calls.get(unzr) == 1 for unzr in unzrs), [u for u in unzrs if calls.get(u) != 1][:5]
+        assert sum(calls_after_first.get(unzr, 0) for unzr in unzrs) >= COUNT // 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_bad_line_starts_nothing(running_worker: Client, settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "unzrs.txt"
+    path.write_text("19910824-00026\n19910824-0002X\n")
+    process = await backfill(settings, str(path))
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "line 2:" in err.decode() and "nothing started" in err.decode()
+    engine = create_async_engine(settings.sqlalchemy_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(UnzrInfo)) == 0
+    finally:
+        await engine.dispose()
