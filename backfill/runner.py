@@ -128,7 +128,7 @@ async def run_backfill(
             await asyncio.gather(*workers, return_exceptions=True)
             progress.interrupted = True
             return progress
-        for task in finished:
-            task.result()  # a worker's unexpected error ends the backfill loudly
+        for finished_task in finished:
+            finished_task.result()  # a worker's unexpected error ends the backfill loudly
     stopping.cancel()
     return progress
