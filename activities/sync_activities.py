@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -111,6 +109,3 @@ class SyncActivities:
         return await self._store.mark_failed(
             unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id, error=finish.error or {}
         )
-
-    def all(self) -> list[Callable[..., Any]]:
-        return [self.upsert_pending, self.lookup_register, self.mark_found, self.mark_empty, self.mark_failed]

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         description="Allow plain http to a register that is not on loopback (the stand-in in a compose "
         "`dev` profile); refused in production.",
     )
+    register_rate_limit_per_second: float | None = Field(
+        None,
+        gt=0,
+        description="Most register calls a second across all workers (Temporal's task-queue rate "
+        "limit on the register task queue); empty: no limit.",
+    )
     register_connect_timeout: float = Field(5.0, gt=0, le=300, description="Seconds to connect.")
     register_timeout: float = Field(
         30.0, gt=0, le=600, description="Deadline of one register call in seconds (connect, send, read)."
@@ -147,7 +153,13 @@ class Settings(BaseSettings):
         return _xroad_parts(value, minimum=5, maximum=6, name="service")
 
     @field_validator(
-        "xroad_user_id", "worker_metrics_address", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
+        "xroad_user_id",
+        "worker_metrics_address",
+        "register_rate_limit_per_second",
+        "jwt_jwks_url",
+        "jwt_issuer",
+        "jwt_audience",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -1,11 +1,16 @@
-"""Builds the worker: the workflows, the activities and the clients they hold."""
+"""Builds the worker: the workflows, the activities and the clients they hold.
+
+The register call runs on a task queue of its own (`<task queue>-register`) so that Temporal's
+task-queue rate limit can cap calls to the register across every worker (Trembita services have
+quotas) without slowing the database steps."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from types import TracebackType
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -17,24 +22,39 @@ from db.unzr_info_store import UnzrInfoStore
 from register.client import RegisterClient
 from settings import Settings
 from workflows.reconcile_pending import ReconcilePendingSyncs
-from workflows.sync_unzr_info import SyncUnzrInfo
+from workflows.sync_unzr_info import SyncUnzrInfo, register_task_queue
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """The Worker arguments besides the task queue, workflows and activities: shared with the
-    benchmark's baseline worker (bench/), so both run under the same settings."""
-    return {
-        "max_concurrent_activities": settings.worker_max_concurrent_activities,
-        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
-        "graceful_shutdown_timeout": GRACEFUL_SHUTDOWN,
-    }
+class SyncWorkers:
+    """The two Temporal workers of one process, run and shut down together."""
+
+    def __init__(self, main: Worker, register: Worker) -> None:
+        self.main = main
+        self.register = register
+        self._stack = AsyncExitStack()
+
+    async def run(self) -> None:
+        await asyncio.gather(self.main.run(), self.register.run())
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(self.main.shutdown(), self.register.shutdown())
+
+    async def __aenter__(self) -> SyncWorkers:
+        await self._stack.enter_async_context(self.main)
+        await self._stack.enter_async_context(self.register)
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self._stack.__aexit__(kind, error, trace)
 
 
 @asynccontextmanager
-async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A worker for the sync job and its reconciler, with the database engine and register client
+async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[SyncWorkers]:
+    """The workers of the sync job and its reconciler, with the database engine and register client
     they use, closed on exit."""
     engine = create_engine_from_settings(settings)
     register = RegisterClient.from_settings(settings)
@@ -42,13 +62,31 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[Worke
         store = UnzrInfoStore(engine)
         sync = SyncActivities(store, register)
         reconcile = ReconcileActivities(store, client, grace_seconds=settings.reconcile_grace_seconds)
-        yield Worker(
+        main = Worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=[SyncUnzrInfo, ReconcilePendingSyncs],
-            activities=[*sync.all(), reconcile.reconcile_pending_rows],
-            **worker_options(settings),
+            activities=[
+                sync.upsert_pending,
+                sync.mark_found,
+                sync.mark_empty,
+                sync.mark_failed,
+                reconcile.reconcile_pending_rows,
+            ],
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
+            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         )
+        register_worker = Worker(
+            client,
+            task_queue=register_task_queue(settings.temporal_task_queue),
+            activities=[sync.lookup_register],
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
+            # Enforced by the Temporal server across every worker of this task queue.
+            max_task_queue_activities_per_second=settings.register_rate_limit_per_second,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+        yield SyncWorkers(main, register_worker)
     finally:
         await register.aclose()
         await engine.dispose()

@@ -46,6 +46,11 @@ REGISTER_PERMANENT_ERROR = "RegisterPermanentError"
 REGISTER_TRANSIENT_ERROR = "RegisterTransientError"
 
 
+def register_task_queue(task_queue: str) -> str:
+    """The register call's own task queue, so its rate limit leaves the database steps alone."""
+    return f"{task_queue}-register"
+
+
 def register_retry_policy(policy: RegisterRetryPolicy) -> RetryPolicy:
     return RetryPolicy(
         initial_interval=timedelta(seconds=policy.initial_interval_seconds),
@@ -139,6 +144,7 @@ class SyncUnzrInfo:
                     unzr=request.unzr, issue=f"unzr-info-sync/{info.workflow_id}/{info.run_id}"
                 ),
                 result_type=RegisterAnswer,
+                task_queue=register_task_queue(info.task_queue),
                 start_to_close_timeout=timedelta(seconds=request.register_retry.call_timeout_seconds),
                 schedule_to_close_timeout=timedelta(seconds=request.register_retry.deadline_seconds),
                 retry_policy=register_retry_policy(request.register_retry),
