@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -16,6 +17,7 @@ from workflows.sync_models import FinishInput, RegisterAnswer, RegisterLookupInp
 from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIENT_ERROR
 
 logger = logging.getLogger("activities.sync")
+tracer = trace.get_tracer("unzr-sync")
 
 
 def _record_register_call(outcome: Found | Empty | Failure, elapsed_seconds: float) -> None:
@@ -52,7 +54,13 @@ class SyncActivities:
         """Step 2: one call to the register; Temporal retries the transient failures."""
         info = activity.info()
         started = time.perf_counter()
-        outcome = await self._register.lookup(lookup.unzr, issue=lookup.issue)
+        with tracer.start_as_current_span("register lookup", kind=trace.SpanKind.CLIENT) as span:
+            outcome = await self._register.lookup(lookup.unzr, issue=lookup.issue)
+            span.set_attribute("xroad.message_id", outcome.message_id)
+            span.set_attribute("register.outcome", type(outcome).__name__.lower())
+            if isinstance(outcome, Failure):
+                span.set_attribute("register.fault_code", outcome.code)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, outcome.code))
         elapsed = time.perf_counter() - started
         elapsed_ms = round(elapsed * 1000, 1)
         _record_register_call(outcome, elapsed)

@@ -11,14 +11,22 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.types import ExecutionContext
 
 from api import resolvers
+from api.document_cache import DocumentCache
 from api.errors import ErrorCodes, is_unexpected, log_unexpected
 from api.permissions import CanReadUnzr, CanWriteUnzr
 from api.types import Node, SyncUnzrInfoRegisterPayload, UnzrInfo, UnzrInfoConnection
 from observability.api_metrics import ApiMetrics, GraphQLMetricsExtension
+from observability.tracing import GraphQLTracingExtension
 from settings import Settings
 
 MAX_ALIASES = 30
@@ -74,11 +82,18 @@ def create_schema(settings: Settings | None = None, metrics: ApiMetrics | None =
     if metrics is not None:
         # First, so it wraps the others and sees the final error codes.
         extensions.append(partial(GraphQLMetricsExtension, metrics=metrics))
+    extensions.append(GraphQLTracingExtension)
     extensions.append(ErrorCodes)
     if settings is not None:
+        # The limits' validation rules are made once, not per request, so that the document cache
+        # (keyed by the rules too) can find a document it validated before.
+        rules = [
+            *QueryDepthLimiter(max_depth=settings.api_max_query_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+        ]
         extensions += [
-            partial(QueryDepthLimiter, max_depth=settings.api_max_query_depth),
-            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(AddValidationRules, rules),
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            DocumentCache,
         ]
     return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions)

@@ -9,6 +9,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from observability.logging_setup import configure_logging
+from observability.tracing import configure_tracing
 from settings import load_settings
 
 # uvicorn's access log line is (client, method, path with query string, HTTP version, status).
@@ -54,6 +56,7 @@ def build_server(app: FastAPI, host: str, port: int, log_level: str = "info") ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(json_lines=settings.log_format == "json", level=args.log_level.upper())
+    configure_tracing(settings, "unzr-sync-api")
     build_server(create_app(settings), args.host, args.port, args.log_level).run()
     return 0

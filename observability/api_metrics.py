@@ -1,20 +1,16 @@
 """Prometheus metrics of the API: GraphQL requests and their latency by operation and outcome.
 
-The operation is the root field asked for (one of the schema's own, so the label cannot grow without
-bound), the outcome `ok` or the first error's `extensions.code`."""
+The operation is the root field asked for (observability/graphql_operation.py), the outcome `ok` or the first error's `extensions.code`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 
-from graphql import FieldNode, OperationDefinitionNode
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from strawberry.extensions import SchemaExtension
 
-KNOWN_OPERATIONS = frozenset(
-    {"syncUnzrInfoRegister", "unzrInfoRegister", "node", "unzrInfos", "__schema", "__type", "__typename"}
-)
+from observability.graphql_operation import root_field
 
 
 class ApiMetrics:
@@ -44,16 +40,7 @@ class GraphQLMetricsExtension(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        operation = "unparsed"
-        document = context.graphql_document
-        if document is not None:
-            operation = "other"
-            for definition in document.definitions:
-                if isinstance(definition, OperationDefinitionNode):
-                    fields = [s for s in definition.selection_set.selections if isinstance(s, FieldNode)]
-                    if fields and fields[0].name.value in KNOWN_OPERATIONS:
-                        operation = fields[0].name.value
-                    break
+        operation = root_field(context.graphql_document)
         outcome = "ok"
         errors = context.result.errors if context.result is not None else context.pre_execution_errors
         if errors:

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         "json", description="`json`: one JSON object a line; `text`: readable lines (set by `unzr-sync dev`)."
     )
+    otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); empty: no tracing.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
 
     # --- database
@@ -156,6 +160,7 @@ class Settings(BaseSettings):
         "xroad_user_id",
         "worker_metrics_address",
         "register_rate_limit_per_second",
+        "otlp_endpoint",
         "jwt_jwks_url",
         "jwt_issuer",
         "jwt_audience",
