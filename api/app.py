@@ -1,5 +1,5 @@
 """The FastAPI application: `POST /graphql` (GraphiQL on `GET /graphql` when enabled), `/healthz`,
-`/readyz`, `/metrics`."""
+`/readyz`, `/metrics`, and the payload codec for the Temporal UI under `/codec`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
 from api.body_limit import BodySizeLimit
+from api.codec_endpoint import create_codec_app
 from api.context import RequestContext, get_context
 from api.health import router as health_router
 from api.schema import create_schema
-from api.services import open_services
+from api.services import ApiServices, open_services
 from observability.api_metrics import ApiMetrics
 from settings import Settings
+from temporal_client.connect import payload_codec
+
+
+def services_of_app(app: FastAPI) -> ApiServices:
+    services: ApiServices = app.state.services
+    return services
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -46,6 +53,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(health_router)
+    app.mount(
+        "/codec",
+        create_codec_app(lambda: services_of_app(app), payload_codec(settings), settings.temporal_ui_url),
+    )
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:

@@ -89,6 +89,8 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
             "--log-level",
             "warn",
             *(f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL),
+            # The UI decrypts payloads through the API, for a caller whose token may read them.
+            f"--ui-codec-endpoint=http://127.0.0.1:{ports.api}/codec",
         ]
         supervisor.start(
             ChildSpec(

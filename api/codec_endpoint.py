@@ -1,0 +1,91 @@
+"""The payload codec over HTTP (Temporal's remote codec protocol: POST `/codec/decode` and
+`/codec/encode`, `{"payloads": [...]}` in and out), so the Temporal web UI or CLI can show an operator
+decrypted payloads. Only a caller whose token has the `unzr:read` scope gets anything back.
+
+It is a sub-application with CORS of its own, open to the Temporal UI's origin only: the UI calls it
+from the operator's browser."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from google.protobuf import json_format
+from starlette.middleware.cors import CORSMiddleware
+from temporalio.api.common.v1 import Payload
+
+from api.auth import InvalidToken, bearer_token
+from api.errors import INVALID_ACCESS_TOKEN
+from api.services import ApiServices
+from temporal_client.payload_codec import EncryptionCodec, PayloadKeyError
+
+logger = logging.getLogger("api.codec")
+
+READ_SCOPE = "unzr:read"
+MAX_PAYLOADS = 1000
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def create_codec_app(
+    services: Callable[[], ApiServices], codec: EncryptionCodec, temporal_ui_url: str
+) -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[_origin(temporal_ui_url)],
+        allow_methods=["POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+        allow_credentials=True,
+    )
+
+    async def handle(request: Request, transform: Callable[[Sequence[Payload]], Any]) -> JSONResponse:
+        try:
+            principal = await services().tokens.verify(bearer_token(request.headers.get("authorization")))
+        except InvalidToken:
+            return JSONResponse({"error": INVALID_ACCESS_TOKEN}, status_code=401)
+        if READ_SCOPE not in principal.scopes:
+            return JSONResponse(
+                {
+                    "error": f"Your scope does not allow to access this resource. Missing allowances: {READ_SCOPE}"
+                },
+                status_code=403,
+            )
+        try:
+            body = await request.json()
+            items = body["payloads"]
+            if not isinstance(items, list) or len(items) > MAX_PAYLOADS:
+                raise ValueError("payloads must be a list of at most 1000")
+            payloads = [json_format.ParseDict(item, Payload()) for item in items]
+        except (ValueError, KeyError, TypeError, json_format.ParseError):
+            return JSONResponse({"error": 'the body must be {"payloads": [...]}'}, status_code=400)
+        try:
+            result = await transform(payloads)
+        except PayloadKeyError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        logger.info(
+            "codec request served",
+            extra={
+                "codec_path": request.url.path,
+                "payloads": len(payloads),
+                "user_id": str(principal.user_id),
+            },
+        )
+        return JSONResponse({"payloads": [json_format.MessageToDict(payload) for payload in result]})
+
+    @app.post("/decode")
+    async def decode(request: Request) -> JSONResponse:
+        return await handle(request, codec.decode)
+
+    @app.post("/encode")
+    async def encode(request: Request) -> JSONResponse:
+        return await handle(request, codec.encode)
+
+    return app
