@@ -3,20 +3,27 @@ caught by the reconciler that a Temporal Schedule runs."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import TimeoutError
 
 from db.unzr_info_store import UnzrInfoStore
 from settings import Settings
 from temporal_client.reconcile_schedule import ensure_reconcile_schedule, schedule_id
-from temporal_client.sync_starter import SyncStarter
+from temporal_client.sync_starter import SyncStarter, retry_policy_from_settings
 from tests.support.stand_in_records import FOUND, SLOW
 from tests.support.unzrs import unique_unzr
 from workflows.reconcile_pending import ReconcilePendingSyncs
+from workflows.sync_models import SyncRequest
+from workflows.sync_unzr_info import SyncUnzrInfo
 
 USER = uuid.UUID("44444444-4444-4444-8444-444444444444")
 
@@ -53,6 +60,46 @@ async def test_a_terminated_run_is_marked_failed_by_the_reconciler(
     assert untouched is not None and untouched.job_status == "processed" and untouched.last_error is None
     # Nothing is left to do on a second pass.
     assert await reconcile(running_worker, settings) == 0
+
+
+async def test_a_timed_out_run_is_marked_failed_by_the_command(
+    running_worker: Client, settings: Settings, store: UnzrInfoStore
+) -> None:
+    starter = SyncStarter(running_worker, settings)
+    slow = unique_unzr(SLOW)
+    request = SyncRequest(unzr=slow, user_id=USER, register_retry=retry_policy_from_settings(settings))
+    handle = await running_worker.start_workflow(
+        SyncUnzrInfo.run,
+        request,
+        id=starter.workflow_id(slow),
+        task_queue=settings.temporal_task_queue,
+        execution_timeout=timedelta(seconds=2),
+    )
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert isinstance(failure.value.cause, TimeoutError)
+    row = await store.get_by_unzr(slow)
+    assert row is not None and row.job_status == "pending"
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
+        "UNZR_SYNC_DATABASE_URL": settings.database_url,
+        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
+    }
+    done = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        "reconcile",
+        "--grace-seconds",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(done.communicate(), 60)
+    assert done.returncode == 0 and out.decode().startswith("1 pending row")
+    row = await store.get_by_unzr(slow)
+    assert row is not None and row.job_status == "failed"
+    assert row.last_error is not None and row.last_error["code"] == "RunTimedOut"
 
 
 async def test_a_running_sync_is_left_alone(
