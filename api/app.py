@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
@@ -26,6 +28,20 @@ def services_of_app(app: FastAPI) -> ApiServices:
     return services
 
 
+class _GraphQLRouter(GraphQLRouter[RequestContext, None]):
+    """Strawberry's router, refusing with 400 the bodies it would otherwise fail on with a 500: bytes
+    that are not JSON text (invalid UTF-8), and JSON that is neither an object nor a (batch) list."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     metrics = ApiMetrics()
-    graphql: GraphQLRouter[RequestContext, None] = GraphQLRouter(
+    graphql: GraphQLRouter[RequestContext, None] = _GraphQLRouter(
         create_schema(settings, metrics),
         graphql_ide="graphiql" if settings.graphiql else None,
         # Queries in URLs end up in access logs and proxies' logs, UNZRs with them: POST only.

@@ -32,6 +32,8 @@ def create_engine_from_settings(settings: Settings) -> AsyncEngine:
         pool_recycle=1800,
         # Parameters are UNZRs and person records: never in a log line or an exception message.
         hide_parameters=True,
+        # A database that is black-holed (not refusing) must not hold a pool slot for the OS's minutes.
+        connect_args={"connect_timeout": 10},
     )
 
 

@@ -162,11 +162,13 @@ def _read_response(soap_body: etree._Element, sent: RequestHeaders, unzr: str) -
         if person_element is None:
             return Empty(message_id=message_id)
         person = person_from_xml(person_element)
-        if "unzr" in person and person["unzr"] != unzr:
+        # `unzr` is a required element of the person: a record that does not name the UNZR asked
+        # (another one, or none at all) cannot be stored as that person's.
+        if person.get("unzr") != unzr:
             return Failure(
                 "permanent",
                 "PersonMismatch",
-                "the answer is about another UNZR than the one asked",
+                "the answer's person is not the one with the UNZR asked",
                 message_id,
             )
         return Found(person=person, message_id=message_id)

@@ -4,7 +4,6 @@ environment joins the same stack as `unzr-sync dev`."""
 from __future__ import annotations
 
 import ipaddress
-import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -19,18 +18,6 @@ DEV_WORKFLOW_ID_KEY = "dev-only-workflow-id-key-change-me"
 # 32 zero-ish bytes, base64: readable as "development" so nobody mistakes it for a real key.
 DEV_PAYLOAD_KEYS = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk="
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105 — refused in production
-
-_XROAD_PART = re.compile(r"[A-Za-z0-9_'()+,\-.=?]+")
-
-
-def _xroad_parts(value: str, *, minimum: int, maximum: int, name: str) -> str:
-    parts = value.split("/")
-    if not minimum <= len(parts) <= maximum:
-        raise ValueError(f"{name} must have {minimum} to {maximum} parts separated by '/', got {len(parts)}")
-    for part in parts:
-        if not _XROAD_PART.fullmatch(part):
-            raise ValueError(f"{name} part {part!r} may use only letters, digits, _ and ' ( ) + , - . = ?")
-    return value
 
 
 class Settings(BaseSettings):
@@ -149,12 +136,18 @@ class Settings(BaseSettings):
     @field_validator("xroad_client")
     @classmethod
     def _check_client(cls, value: str) -> str:
-        return _xroad_parts(value, minimum=4, maximum=4, name="client")
+        from register.xroad import parse_client_id  # here: register's package imports settings
+
+        parse_client_id(value)  # the register client's own parser: one rule for both
+        return value
 
     @field_validator("xroad_service")
     @classmethod
     def _check_service(cls, value: str) -> str:
-        return _xroad_parts(value, minimum=5, maximum=6, name="service")
+        from register.xroad import parse_service_id
+
+        parse_service_id(value)
+        return value
 
     @field_validator(
         "xroad_user_id",
