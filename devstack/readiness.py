@@ -7,6 +7,10 @@ import socket
 
 import httpx
 import psycopg
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
 
 
 def http_ok(url: str) -> bool:
@@ -32,25 +36,23 @@ def postgres_answers(url: str) -> bool:
         return False
 
 
-def worker_polls(address: str, namespace: str, task_queue: str, pid: int) -> bool:
+async def polled_by_process(client: Client, task_queue: str, pid: int) -> bool:
     """True once a worker of process `pid` polls the task queue (Temporal names pollers `pid@host`)."""
-    from temporalio.api.enums.v1 import TaskQueueType
-    from temporalio.api.taskqueue.v1 import TaskQueue
-    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-    from temporalio.client import Client
-
-    async def check() -> bool:
-        client = await Client.connect(address, namespace=namespace)
-        response = await client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=namespace,
-                task_queue=TaskQueue(name=task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            )
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
-        return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
+    )
+    return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
+
+
+def worker_polls(address: str, namespace: str, task_queue: str, pid: int) -> bool:
+    async def check() -> bool:
+        return await polled_by_process(await Client.connect(address, namespace=namespace), task_queue, pid)
 
     try:
         return asyncio.run(check())
-    except Exception:
+    except Exception:  # any failure means "not yet"
         return False

