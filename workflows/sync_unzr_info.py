@@ -113,7 +113,7 @@ class SyncUnzrInfo:
         info = workflow.info()
         workflow.set_current_details("step 1: writing the row as pending")
         try:
-            record = await workflow.execute_activity(
+            record = await workflow.execute_local_activity(
                 "upsert_pending",
                 UpsertPendingInput(
                     unzr=request.unzr,
@@ -171,7 +171,7 @@ class SyncUnzrInfo:
         return SyncResult(outcome=outcome, record=final)
 
     async def _finish(self, activity: str, finish: FinishInput, summary: str) -> UnzrInfoRecord | None:
-        record: UnzrInfoRecord | None = await workflow.execute_activity(
+        record: UnzrInfoRecord | None = await workflow.execute_local_activity(
             activity, finish, result_type=UnzrInfoRecord, summary=summary, **self._database_step_options()
         )
         return record

@@ -1,0 +1,1 @@
+"""`unzr-sync bench`: the benchmark of issue 6 (see docs/benchmark.md)."""
