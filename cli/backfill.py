@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import signal
 import sys
 import time
@@ -22,6 +23,7 @@ from settings import Settings, load_settings
 from temporal_client.connect import connect
 from temporal_client.sync_starter import SyncStarter
 
+INTERRUPTED = 130
 BACKFILL_USER = uuid.UUID("00000000-0000-4000-8000-0000000bac0f")
 
 
@@ -92,7 +94,7 @@ async def _backfill(settings: Settings, args: argparse.Namespace, unzrs: list[st
     print(file=sys.stderr)
     if progress.interrupted:
         print(_summary(progress) + " (interrupted; run again to go on)", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     print(_summary(progress))
     return 0 if progress.outcomes["failed"] == 0 else 1
 
@@ -115,4 +117,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if parsed.duplicates:
         print(f"{parsed.duplicates} duplicate line(s): each UNZR is synced once", file=sys.stderr)
-    return asyncio.run(_backfill(settings, args, parsed.unzrs))
+    code = asyncio.run(_backfill(settings, args, parsed.unzrs))
+    if code == INTERRUPTED:
+        # The syncs in flight were cancelled mid-RPC; at interpreter exit, collecting the Temporal
+        # client's native futures hung the process (seen: stuck in "Garbage-collecting"). Everything
+        # is printed and the syncs live on in Temporal, so leave without finalization.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

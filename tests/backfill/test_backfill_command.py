@@ -57,8 +57,9 @@ async def final_rows(engine: AsyncEngine) -> int:
 def unzrs_for_test(count: int) -> list[str]:
     # A birth date per test run keeps these apart from every other test's UNZRs on the shared stand-in.
     base = dt.date(1940, 1, 1) + dt.timedelta(days=int(time.time()) % 20000)
-    records = [FOUND + i % 4000 if i % 10 < 7 else EMPTY + i % 1000 for i in range(count - 3)]
-    unzrs = [make_unzr(base + dt.timedelta(days=i // 5000), record) for i, record in enumerate(records)]
+    # A new birth date every 1,000: (date, record number) never repeats.
+    records = [(FOUND if i % 10 < 7 else EMPTY) + i % 1000 for i in range(count - 3)]
+    unzrs = [make_unzr(base + dt.timedelta(days=1 + i // 1000), record) for i, record in enumerate(records)]
     return unzrs + [make_unzr(base, PERMANENT_FAULT + i) for i in range(3)]
 
 
