@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sizes.add_argument("--samples", type=int, metavar="N", help="one-at-a-time samples")
     sizes.add_argument("--small", type=int, metavar="N", help="syncs per throughput run / small backfill")
     sizes.add_argument("--large", type=int, metavar="N", help="syncs of the large backfill")
-    sizes.add_argument("--query-seconds", type=float, metavar="S", help="seconds of each query load")
+    sizes.add_argument("--query-seconds", type=float, metavar="S", help="seconds of each round of query load")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
