@@ -22,12 +22,12 @@ from temporalio.worker import Replayer
 from settings import Settings
 from temporal_client.connect import data_converter
 from temporal_client.sync_starter import SyncStarter
-from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT
+from tests.support.stand_in_records import EMPTY, FLAKY_TWICE, FOUND, PERMANENT_FAULT
 from tests.support.unzrs import unique_unzr
 from workflows.sync_unzr_info import SyncUnzrInfo
 
 HISTORIES = Path(__file__).parent / "histories"
-CASES = {"found": FOUND, "empty": EMPTY, "failed": PERMANENT_FAULT}
+CASES = {"found": FOUND, "empty": EMPTY, "failed": PERMANENT_FAULT, "retried": FLAKY_TWICE}
 RECORDING = os.environ.get("UNZR_SYNC_RECORD_HISTORIES") == "1"
 USER = uuid.UUID("33333333-3333-4333-8333-333333333333")
 
