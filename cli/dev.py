@@ -6,14 +6,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
+from devstack.dev_stack_extra import DevStackMissing, require_dev_stack
 from devstack.stack import DEV_USER, DevPorts, StackUrls, start_stack
 from devstack.supervisor import StartupFailed, Supervisor
-from settings import load_settings
+from settings import ENV_PREFIX, load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +79,16 @@ def run(args: argparse.Namespace) -> int:
     # Readiness probes poll over HTTP several times a second; their request lines are noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     load_settings()  # fail fast, naming the bad variable, before anything starts
+    try:
+        # Parts given by the environment are not started, so they need not be installed.
+        require_dev_stack(
+            "dev",
+            postgres=f"{ENV_PREFIX}DATABASE_URL" not in os.environ,
+            temporal=f"{ENV_PREFIX}TEMPORAL_ADDRESS" not in os.environ,
+        )
+    except DevStackMissing as missing:
+        print(missing, file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _interrupt)
     supervisor = Supervisor()
     with_api = importlib.util.find_spec("cli.api") is not None

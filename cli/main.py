@@ -9,10 +9,12 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from settings import SettingsError
 
-# Subcommand -> (module, one-line help). A module that does not exist is not offered.
+# Subcommand -> (module, one-line help). Every one is offered: a module that is missing or fails to
+# import is a broken installation, reported as such, never a shorter --help.
 COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("cli.dev", "run the whole service locally in the foreground (embedded defaults)"),
     "api": ("cli.api", "serve the GraphQL API"),
@@ -28,8 +30,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class BrokenInstallation(Exception):
+    """A subcommand's module is missing or cannot be imported."""
+
+
 def available_commands() -> dict[str, tuple[str, str]]:
-    return {name: entry for name, entry in COMMANDS.items() if importlib.util.find_spec(entry[0]) is not None}
+    """Every subcommand; raises BrokenInstallation naming those whose module is not installed."""
+    missing = [
+        f"{name} ({module})"
+        for name, (module, _) in COMMANDS.items()
+        if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        raise BrokenInstallation(
+            "this installation of unzr-sync is incomplete; missing subcommand modules: " + ", ".join(missing)
+        )
+    return COMMANDS
+
+
+def _import_command(name: str, module_name: str) -> ModuleType:
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as error:
+        raise BrokenInstallation(
+            f"subcommand {name!r} cannot be loaded: {type(error).__name__}: {error}"
+        ) from error
 
 
 def build_parser(chosen: str | None) -> argparse.ArgumentParser:
@@ -42,7 +67,7 @@ def build_parser(chosen: str | None) -> argparse.ArgumentParser:
         if name != chosen:
             sub.add_parser(name, help=help_text)
             continue
-        module = importlib.import_module(module_name)
+        module = _import_command(name, module_name)
         command_parser = sub.add_parser(name, help=help_text, description=module.__doc__)
         module.add_arguments(command_parser)
         command_parser.set_defaults(_run=module.run)
@@ -52,7 +77,12 @@ def build_parser(chosen: str | None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     chosen = next((arg for arg in arguments if not arg.startswith("-")), None)
-    args = build_parser(chosen).parse_args(arguments)
+    try:
+        parser = build_parser(chosen)
+    except BrokenInstallation as error:
+        print(f"unzr-sync: {error}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(arguments)
     try:
         code: int = args._run(args)
     except SettingsError as exc:

@@ -87,6 +87,9 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
                 lambda: tcp_open("127.0.0.1", ports.temporal) and http_ok(temporal_ui),
             )
         )
+        # Our own plain dev server: a Temporal profile of the developer's (TLS, API key, namespace of
+        # another cluster) must not apply to it.
+        env[f"{ENV_PREFIX}TEMPORAL_ENV_CONFIG"] = "false"
     env[f"{ENV_PREFIX}TEMPORAL_ADDRESS"] = temporal
     env[f"{ENV_PREFIX}TEMPORAL_UI_URL"] = temporal_ui
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, TypeAdapter, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "UNZR_SYNC_"
@@ -47,8 +47,15 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(10, ge=1, le=200, description="Connections kept open per process.")
 
     # --- temporal
-    temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port.")
-    temporal_namespace: str = Field("default", description="Temporal namespace.")
+    temporal_address: str = Field(
+        "127.0.0.1:7233",
+        description="Temporal frontend host:port. Unset: the Temporal profile's address "
+        "(`TEMPORAL_ADDRESS` or the TOML file), else this default.",
+    )
+    temporal_namespace: str = Field(
+        "default",
+        description="Temporal namespace. Unset: the Temporal profile's namespace, else this default.",
+    )
     temporal_task_queue: str = Field("unzr-info-sync", description="Task queue of the sync workflow.")
     temporal_ui_url: str = Field(
         "http://127.0.0.1:8233", description="Base URL of the Temporal web UI, for links to runs."
@@ -62,6 +69,37 @@ class Settings(BaseSettings):
         description="AES-256 keys of the payload codec, `id:base64key[,id:base64key…]`; the first "
         "encrypts, all decrypt (add a new key in front to rotate).",
     )
+    # --- Temporal connection: TLS, mutual TLS, API key (issue 13). Each one, when set, overrides what
+    # the SDK's environment configuration (TEMPORAL_* variables, TOML profile) says; temporal_client/
+    # connection_config.py combines them.
+    temporal_env_config: bool = Field(
+        True,
+        description="Read the Temporal SDK's environment configuration (`TEMPORAL_*` variables and the "
+        "TOML profile the `temporal` CLI uses); `false`: only the `UNZR_SYNC_TEMPORAL_*` settings.",
+    )
+    temporal_config_file: Path | None = Field(
+        None,
+        description="TOML file of Temporal client profiles; empty: `TEMPORAL_CONFIG_FILE`, else the "
+        "SDK's default (~/.config/temporalio/temporal.toml, read when it exists).",
+    )
+    temporal_profile: str | None = Field(
+        None, description="Profile of that file; empty: `TEMPORAL_PROFILE`, else `default`."
+    )
+    temporal_tls: bool | None = Field(
+        None,
+        description="`true`: TLS (the system's CAs unless a CA is given); `false`: plain. Empty: the "
+        "profile decides, else TLS when a CA, client certificate, server name or API key is set.",
+    )
+    temporal_tls_ca: Path | None = Field(None, description="CA bundle (PEM) of the Temporal frontend.")
+    temporal_tls_cert: Path | None = Field(None, description="Client certificate (PEM) for mutual TLS.")
+    temporal_tls_key: Path | None = Field(None, description="Client private key (PEM) for mutual TLS.")
+    temporal_tls_server_name: str | None = Field(
+        None, description="Server name to expect in the frontend's certificate (and send as SNI)."
+    )
+    temporal_api_key: SecretStr | None = Field(
+        None, description="API key (Temporal Cloud), sent as `Authorization: Bearer`; TLS by default."
+    )
+
     worker_metrics_address: str | None = Field(
         None,
         description="host:port where the worker serves Prometheus metrics (Temporal SDK and sync "
@@ -157,13 +195,20 @@ class Settings(BaseSettings):
         "jwt_jwks_url",
         "jwt_issuer",
         "jwt_audience",
+        "temporal_config_file",
+        "temporal_profile",
+        "temporal_tls",
+        "temporal_tls_ca",
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_server_name",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("jwt_secret", mode="before")
+    @field_validator("jwt_secret", "temporal_api_key", mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -185,6 +230,37 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql+psycopg://", "postgresql://", "postgres://")):
             raise ValueError("must be a PostgreSQL URL, e.g. postgresql+psycopg://user@host:5432/db")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _temporal_profile_under_settings(cls, data: object) -> object:
+        # Only the values given (environment, arguments) are in `data`, defaults are not: an unset
+        # address or namespace comes from the Temporal profile before the default applies.
+        if not isinstance(data, dict):
+            return data
+        from temporal_client.connection_config import ProfileChoice, profile_defaults
+
+        given = {key: value for key, value in data.items() if value not in ("", None)}
+        try:
+            choice = ProfileChoice(
+                enabled=TypeAdapter(bool).validate_python(given.get("temporal_env_config", True)),
+                config_file=TypeAdapter(Path | None).validate_python(given.get("temporal_config_file")),
+                profile=TypeAdapter(str | None).validate_python(given.get("temporal_profile")),
+            )
+        except ValidationError:
+            return data  # the field validators name the bad value
+        missing = {key: value for key, value in profile_defaults(choice).items() if key not in given}
+        return {**data, **missing}
+
+    @model_validator(mode="after")
+    def _check_temporal_connection(self) -> Settings:
+        from temporal_client.connection_config import TemporalConfigError, connect_options
+
+        try:
+            connect_options(self)  # reads the TLS files: a bad one stops the process at start-up
+        except TemporalConfigError as error:
+            raise ValueError(str(error)) from None
+        return self
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:

@@ -13,6 +13,7 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from settings import Settings
+from temporal_client.connection_config import connect_options
 from temporal_client.payload_codec import EncryptionCodec, parse_payload_keys
 
 
@@ -30,9 +31,13 @@ def data_converter(settings: Settings) -> DataConverter:
 
 
 async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    options = connect_options(settings)
     return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
+        options.address,
+        namespace=options.namespace,
+        tls=options.tls,
+        api_key=options.api_key,
+        rpc_metadata=options.rpc_metadata,
         data_converter=data_converter(settings),
         runtime=runtime,
         # Carries the trace of the caller (a GraphQL request) into the workflow and its activities;

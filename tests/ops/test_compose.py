@@ -336,7 +336,7 @@ def test_the_app_reaches_the_other_services_by_their_compose_names(
     services: dict[str, dict[str, Any]],
 ) -> None:
     env = environment(services["worker"])
-    assert env["UNZR_SYNC_TEMPORAL_ADDRESS"] == "temporal:7233"
+    assert with_defaults(env["UNZR_SYNC_TEMPORAL_ADDRESS"] or "") == "temporal:7233"
     assert "@postgres:5432/" in (env["UNZR_SYNC_DATABASE_URL"] or "")
 
 

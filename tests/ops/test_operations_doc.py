@@ -16,8 +16,8 @@ from tests.ops.support import REPO
 
 GUIDE = REPO / "docs" / "operations.md"
 PLANNED_SETTINGS: set[str] = set()
-# Families written with a wildcard: `UNZR_SYNC_REGISTER_RETRY_*`.
-SETTING_FAMILIES = {"UNZR_SYNC_REGISTER_RETRY"}
+# Families written with a wildcard: `UNZR_SYNC_REGISTER_RETRY_*`, `UNZR_SYNC_TEMPORAL_*`.
+SETTING_FAMILIES = {"UNZR_SYNC_REGISTER_RETRY", "UNZR_SYNC_TEMPORAL"}
 APPLICATION_ERRORS = {"INVALID_UNZR", "REGISTER_UNAVAILABLE", "INTERNAL_ERROR"}
 
 
