@@ -116,6 +116,9 @@ async def test_flaky_unzr_fails_again_after_a_reset(
         (9054, "AnswerTooLarge"),
         (9055, "TooDeep"),
         (9056, "InvalidUtf8"),
+        (9082, "InvalidUtf8"),
+        (9089, "AnswerTooLarge"),
+        (9097, "DtdRefused"),
     ],
 )
 async def test_hostile_answer_is_refused_quickly_without_memory_blow_up(
