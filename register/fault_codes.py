@@ -65,7 +65,6 @@ OWN_CODES = (
     "RunNotFound",
 )
 
-_HTTP_STATUS = re.compile(r"HTTP_[1-5][0-9]{2}")
 HTTP_LABELS = tuple(f"HTTP_{status}" for status in range(100, 600))
 
 FAULT_LABELS: frozenset[str] = frozenset(
@@ -117,7 +116,7 @@ def is_client_fault(code: str) -> bool:
 def fault_label(code: str) -> str:
     """The name from FAULT_LABELS that stands for `code` in plaintext places; `Other` if none fits."""
     stripped = code.strip()
-    if stripped in OWN_CODES or _HTTP_STATUS.fullmatch(stripped):
+    if stripped in FAULT_LABELS:  # a label stands for itself, so labelling twice changes nothing
         return stripped
     if stripped.upper() in APPLICATION_ERROR_CODES:
         return stripped.upper()
