@@ -16,8 +16,10 @@ Order of checks, as the contract asks:
 7. the echo check of `id`, `client`, `service` (`InconsistentResponse`, transient);
 8. the `<eis:{serviceCode}Response>`: FOUND, NOT_FOUND or ERROR.
 
-Failure messages carry no personal data: static text, or the provider's text with UNZR-like and long
-digit runs redacted, cut to 200 characters.
+A failure's message is static text, or the provider's text with UNZR-like strings and long digit runs
+redacted, cut to 200 characters (codes to 100). The provider's text is third-party text all the same
+(a name or a passport number passes the redaction): it goes only to `last_error` and encrypted
+payloads, and plaintext places get its code's label (register/fault_codes.py).
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ def interpret_answer(
 
 
 def provider_text(text: str | None, limit: int = PROVIDER_TEXT_LIMIT) -> str:
-    """Text the provider wrote, safe to log: one line, no UNZR or long numbers, at most `limit` chars."""
+    """Text the provider wrote as one line, UNZR-like strings and long numbers blanked, at most `limit`
+    characters. Not safe to log: it may still hold a name or a document number."""
     cleaned = " ".join(_CONTROL.sub(" ", text or "").split())
     cleaned = _LONG_DIGITS.sub("…", _UNZR_LIKE.sub("[UNZR]", cleaned))
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

@@ -56,3 +56,11 @@ def test_the_stand_ins_known_codes_keep_a_name_of_their_own(record: int) -> None
     if code is None or record in (9003, 9026, 9027, 9073, 9074):  # unknown codes and hostile texts
         return
     assert fault_label(code) != OTHER, code
+
+
+def test_every_code_the_service_writes_itself_has_a_label_of_its_own() -> None:
+    from tests.ops.test_operations_doc import _source_kinds
+
+    written = set(_source_kinds())
+    assert {"Timeout", "InvalidUtf8", "PersonMismatch", "RetryDeadlineExceeded", "RunTerminated"} <= written
+    assert {code for code in written if fault_label(code) != code} == set()
