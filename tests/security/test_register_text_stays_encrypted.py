@@ -8,15 +8,20 @@ failed, the code recorded in `last_error`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import re
+import signal
+import sys
+import uuid
 
 import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from sqlalchemy import text
 from temporalio.api.history.v1 import History
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from db.engine import create_engine_from_settings
 from observability.logging_setup import JsonFormatter
@@ -24,6 +29,7 @@ from register.fault_codes import FAULT_LABELS
 from register.stand_in import hostile_text
 from register.stand_in.behaviour import behaviour_of_record
 from settings import Settings
+from temporal_client.sync_starter import SyncStarter
 from tests.api.conftest import serve
 from tests.observability.test_metrics import sample, worker_with_metrics  # noqa: F401 (fixture)
 from tests.support.spans import in_memory_spans
@@ -134,3 +140,36 @@ async def test_register_fault_text_reaches_no_plaintext_place(
 
 def _fault_code_labels(metrics: str) -> list[str]:
     return re.findall(r'fault_code="([^"]*)"', metrics)
+
+
+async def test_a_worker_process_at_debug_prints_none_of_it(
+    temporal_client: Client, settings: Settings
+) -> None:
+    """`unzr-sync worker` as operators run it, logging JSON at DEBUG: its whole stderr is clean."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
+        "UNZR_SYNC_DATABASE_URL": settings.database_url,
+        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
+        "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "UNZR_SYNC_REGISTER_URL": settings.register_url,
+        "UNZR_SYNC_LOG_FORMAT": "json",
+        "UNZR_SYNC_LOG_LEVEL": "DEBUG",
+    }
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", "worker", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        starter = SyncStarter(temporal_client, settings)
+        for record in (HOSTILE_FAULT, HOSTILE_ERROR):
+            with pytest.raises(WorkflowFailureError):
+                await asyncio.wait_for(starter.run_to_end(unique_unzr(record), uuid.uuid4()), 60)
+        worker.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(worker.communicate(), 60)
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+    output = err.decode("utf-8", "replace")
+    assert worker.returncode == 0, output[-2000:]
+    assert "Completing activity as failed" in output and '"level": "debug"' in output
+    for secret in hostile_text.SECRETS:
+        assert secret not in output, secret
