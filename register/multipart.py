@@ -7,7 +7,9 @@ or MTOM's `application/xop+xml; type="text/xml"`), so the encoding, DTD, depth a
 rules apply to it unchanged. Attachments are ignored: they are never decoded nor parsed. The size cap
 needs no rule of its own here: it bounds the whole HTTP body, root part and attachments together.
 
-Only the split itself is done here, on bytes, without the `email` package's lenient guessing.
+The split is done here, on bytes, with bounds (boundary length, number of parts); only the
+Content-Type parameters (`boundary`, `start`, quoted or not) are read with the standard library's
+header parser.
 """
 
 from __future__ import annotations

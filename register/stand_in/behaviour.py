@@ -91,6 +91,10 @@ def _status(answer: Answer, status: int, outcome: Outcome, code: str | None = No
     return Behaviour(answer, outcome, code=code or f"HTTP_{status}", http_status=status)
 
 
+def _multipart(detail: str, outcome: Outcome, code: str | None = None, http_status: int = 200) -> Behaviour:
+    return Behaviour(Answer.MULTIPART, outcome, code=code, detail=detail, http_status=http_status)
+
+
 SERVICE_FAILED = _fault("Server.ServerProxy.ServiceFailed", "transient")
 UNAVAILABLE_503 = _status(Answer.EMPTY_STATUS, 503, "transient")
 REGISTER_UNAVAILABLE = _application_error("REGISTER_UNAVAILABLE", "transient")
@@ -156,14 +160,6 @@ SPECIAL: dict[int, Behaviour] = {
     9070: Behaviour(Answer.FOUND_WITHOUT_PERSON, "empty"),
     9071: Behaviour(Answer.FOUND_WITH_EXTRAS, "found"),
     9072: Behaviour(Answer.OTHER_PERSON, "permanent", code="PersonMismatch"),
-}
-
-
-def _multipart(detail: str, outcome: Outcome, code: str | None = None, http_status: int = 200) -> Behaviour:
-    return Behaviour(Answer.MULTIPART, outcome, code=code, detail=detail, http_status=http_status)
-
-
-SPECIAL |= {
     # fault texts that carry personal data and 200-character codes (register/stand_in/hostile_text.py)
     9073: Behaviour(
         Answer.HOSTILE_FAULT_TEXT,
