@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from db.records import UnzrInfoRecord
 from db.unzr_info_store import UnzrInfoStore
 from register.client import RegisterClient
+from register.fault_codes import fault_label
 from register.outcome import Empty, Failure, Found
 from workflows.sync_models import FinishInput, RegisterAnswer, RegisterLookupInput, UpsertPendingInput
 from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIENT_ERROR
@@ -21,10 +22,11 @@ tracer = trace.get_tracer("unzr-sync")
 
 
 def _record_register_call(outcome: Found | Empty | Failure, elapsed_seconds: float) -> None:
-    """Register calls by outcome and fault code, and their latency, on the worker's /metrics."""
+    """Register calls by outcome and fault code, and their latency, on the worker's /metrics. The code
+    is its closed-vocabulary label: the register's own text would be an unbounded label value."""
     meter = activity.metric_meter()
     if isinstance(outcome, Failure):
-        labels = {"outcome": f"{outcome.kind}_error", "fault_code": outcome.code}
+        labels = {"outcome": f"{outcome.kind}_error", "fault_code": fault_label(outcome.code)}
     else:
         labels = {"outcome": "found" if isinstance(outcome, Found) else "empty", "fault_code": ""}
     meter.create_counter("unzr_register_calls", "Calls to the EIS MVS register.").add(1, labels)
@@ -59,8 +61,8 @@ class SyncActivities:
             span.set_attribute("xroad.message_id", outcome.message_id)
             span.set_attribute("register.outcome", type(outcome).__name__.lower())
             if isinstance(outcome, Failure):
-                span.set_attribute("register.fault_code", outcome.code)
-                span.set_status(trace.Status(trace.StatusCode.ERROR, outcome.code))
+                span.set_attribute("register.fault_code", fault_label(outcome.code))
+                span.set_status(trace.Status(trace.StatusCode.ERROR, fault_label(outcome.code)))
         elapsed = time.perf_counter() - started
         elapsed_ms = round(elapsed * 1000, 1)
         _record_register_call(outcome, elapsed)
@@ -77,14 +79,14 @@ class SyncActivities:
             logger.info("register answered: empty", extra=log_extra)
             return RegisterAnswer(outcome="empty", person=None, message_id=outcome.message_id)
         assert isinstance(outcome, Failure)
+        # The register's code and message go only into the error's details, which travel encrypted:
+        # the SDK logs the exception's message ("Completing activity as failed") and puts it on spans.
+        label = fault_label(outcome.code)
         logger.warning(
-            "register call failed: %s (%s)",
-            outcome.code,
-            outcome.kind,
-            extra=log_extra | {"code": outcome.code},
+            "register call failed: %s (%s)", label, outcome.kind, extra=log_extra | {"code": label}
         )
         raise ApplicationError(
-            f"{outcome.code}: {outcome.message} (message id {outcome.message_id})",
+            f"register call failed: {label} ({outcome.kind}), message id {outcome.message_id}",
             {
                 "kind": outcome.kind,
                 "code": outcome.code,

@@ -2,16 +2,24 @@
 
 Order of checks, as the contract asks:
 
-1. a body that is not XML (a proxy's HTML page, an empty body): by HTTP status (`NotXml` on 2xx);
-2. hardened parsing (safe_xml): DTDs, deep nesting, bad UTF-8 are permanent refusals whatever the
+1. a `multipart/related` answer (SOAP with attachments, MTOM) is replaced by its root part, with the
+   root part's own Content-Type, and the checks below apply to it alone (register/multipart.py);
+   one that cannot be split is `MalformedAnswer` (on 2xx; else by HTTP status);
+2. an XML answer (by its media type, or one without any) that is not UTF-8: a charset other than
+   UTF-8 in Content-Type, a UTF-16/32 byte-order mark, zero bytes, another declared encoding, or
+   bytes that do not decode: refused as permanent (`InvalidUtf8`) before any parser sees it;
+3. a body that is not XML (a proxy's HTML page, an empty body): by HTTP status (`NotXml` on 2xx);
+4. hardened parsing (safe_xml): DTDs, deep nesting, bad UTF-8 are permanent refusals whatever the
    status; a body that is not well-formed falls back to the HTTP status on 4xx/5xx;
-3. a SOAP Fault, whatever the HTTP status, classified by the retry table;
-4. any other non-2xx status (`HTTP_<status>`);
-5. the echo check of `id`, `client`, `service` (`InconsistentResponse`, transient);
-6. the `<eis:{serviceCode}Response>`: FOUND, NOT_FOUND or ERROR.
+5. a SOAP Fault, whatever the HTTP status, classified by the retry table;
+6. any other non-2xx status (`HTTP_<status>`);
+7. the echo check of `id`, `client`, `service` (`InconsistentResponse`, transient);
+8. the `<eis:{serviceCode}Response>`: FOUND, NOT_FOUND or ERROR.
 
-Failure messages carry no personal data: static text, or the provider's text with UNZR-like and long
-digit runs redacted, cut to 200 characters.
+A failure's message is static text, or the provider's text with UNZR-like strings and long digit runs
+redacted, cut to 200 characters (codes to 100). The provider's text is third-party text all the same
+(a name or a passport number passes the redaction): it goes only to `last_error` and encrypted
+payloads, and plaintext places get its code's label (register/fault_codes.py).
 """
 
 from __future__ import annotations
@@ -20,14 +28,15 @@ import re
 
 from lxml import etree
 
+from register.multipart import MultipartRefused, is_multipart_related, root_part
 from register.outcome import Empty, Failure, FailureKind, Found, LookupOutcome
 from register.person_record import person_from_xml
 from register.retry_table import application_error_kind, fault_kind, http_status_kind
-from register.safe_xml import XmlRefused, parse_untrusted_xml
+from register.safe_xml import XmlRefused, parse_untrusted_xml, require_utf8
 from register.xroad import RequestHeaders, eis, read_client_id, read_service_id, soap, xro
 
 PROVIDER_TEXT_LIMIT = 200
-_CODE_LIMIT = 100
+PROVIDER_CODE_LIMIT = 100
 _XML_MEDIA_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml"})
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UNZR_LIKE = re.compile(r"[0-9]{8}-?[0-9]{5}")
@@ -58,12 +67,27 @@ def interpret_answer(
     def http_failure() -> Failure:
         return failure(http_status_kind(status), f"HTTP_{status}", f"the register answered HTTP {status}")
 
+    if is_multipart_related(content_type):
+        assert content_type is not None
+        try:
+            root = root_part(content_type, body)
+        except MultipartRefused as refused:
+            if not success:
+                return http_failure()
+            return failure("permanent", "MalformedAnswer", f"answer refused: {refused}")
+        content_type, body = root.content_type, root.body
+    if body and _xml_or_untyped(content_type):
+        try:
+            _require_utf8_charset(content_type)
+            require_utf8(body)
+        except XmlRefused as refused:
+            return failure("permanent", refused.code, f"answer refused: {refused.reason}")
     if not _looks_like_xml(content_type, body):
         if success:
             return failure("transient", "NotXml", f"the answer to HTTP {status} is not XML")
         return http_failure()
     try:
-        root = parse_untrusted_xml(body, max_depth=max_depth)
+        envelope = parse_untrusted_xml(body, max_depth=max_depth)
     except XmlRefused as refused:
         if refused.code != "MalformedXml":
             return failure("permanent", refused.code, f"answer refused: {refused.reason}")
@@ -72,7 +96,7 @@ def interpret_answer(
         return failure("permanent", "MalformedAnswer", f"answer refused: {refused.reason}")
 
     try:
-        soap_body = _soap_body(root)
+        soap_body = _soap_body(envelope)
         if soap_body is None:
             if not success:
                 return http_failure()
@@ -82,7 +106,7 @@ def interpret_answer(
             return _fault_failure(fault, message_id)
         if not success:
             return http_failure()
-        mismatch = _echo_mismatch(root, sent)
+        mismatch = _echo_mismatch(envelope, sent)
         if mismatch is not None:
             return failure("transient", "InconsistentResponse", mismatch)
         return _read_response(soap_body, sent, unzr)
@@ -91,17 +115,34 @@ def interpret_answer(
 
 
 def provider_text(text: str | None, limit: int = PROVIDER_TEXT_LIMIT) -> str:
-    """Text the provider wrote, safe to log: one line, no UNZR or long numbers, at most `limit` chars."""
+    """Text the provider wrote as one line, UNZR-like strings and long numbers blanked, at most `limit`
+    characters. Not safe to log: it may still hold a name or a document number."""
     cleaned = " ".join(_CONTROL.sub(" ", text or "").split())
     cleaned = _LONG_DIGITS.sub("…", _UNZR_LIKE.sub("[UNZR]", cleaned))
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _xml_or_untyped(content_type: str | None) -> bool:
+    media_type = _media_type(content_type)
+    return not media_type or media_type in _XML_MEDIA_TYPES or media_type.endswith("+xml")
+
+
+def _require_utf8_charset(content_type: str | None) -> None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').strip().lower()
+            if charset not in ("utf-8", "utf8"):
+                raise XmlRefused("InvalidUtf8", "the answer's Content-Type names a charset other than UTF-8")
+
+
 def _looks_like_xml(content_type: str | None, body: bytes) -> bool:
-    if content_type:
-        media_type = content_type.split(";", 1)[0].strip().lower()
-        if media_type and media_type not in _XML_MEDIA_TYPES and not media_type.endswith("+xml"):
-            return False
+    if not _xml_or_untyped(content_type):
+        return False
     start = body.removeprefix(_UTF8_BOM).lstrip()[:32].lower()
     return start.startswith(b"<") and not start.startswith((b"<!doctype html", b"<html"))
 
@@ -122,7 +163,7 @@ def _only_child(parent: etree._Element, tag: str) -> etree._Element | None:
 
 def _fault_failure(fault: etree._Element, message_id: str) -> Failure:
     code_element = _only_child(fault, "faultcode")
-    code = provider_text(code_element.text if code_element is not None else None, _CODE_LIMIT)
+    code = provider_text(code_element.text if code_element is not None else None, PROVIDER_CODE_LIMIT)
     string_element = _only_child(fault, "faultstring")
     message = provider_text(string_element.text if string_element is not None else None)
     if not code:
@@ -176,7 +217,7 @@ def _read_response(soap_body: etree._Element, sent: RequestHeaders, unzr: str) -
         error = _only_child(response, "error")
         code_element = _only_child(error, "code") if error is not None else None
         message_element = _only_child(error, "message") if error is not None else None
-        code = provider_text(code_element.text if code_element is not None else None, _CODE_LIMIT)
+        code = provider_text(code_element.text if code_element is not None else None, PROVIDER_CODE_LIMIT)
         message = provider_text(message_element.text if message_element is not None else None)
         code = code or "ERROR"
         return Failure(application_error_kind(code), code, message or "application error", message_id)

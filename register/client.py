@@ -19,6 +19,7 @@ from typing import Self
 import httpx
 
 from register.answer_parsing import interpret_answer
+from register.fault_codes import fault_label
 from register.outcome import Empty, Failure, FailureKind, Found, LookupOutcome
 from register.xroad import RequestHeaders, build_request, parse_client_id, parse_service_id
 from settings import Settings
@@ -240,6 +241,6 @@ def _log_outcome(outcome: LookupOutcome, started: float) -> None:
             "register lookup id=%s outcome=%s code=%s elapsed_ms=%d",
             outcome.message_id,
             f"{outcome.kind}_error",
-            outcome.code,
+            fault_label(outcome.code),  # the register's own code may be any text
             elapsed_ms,
         )

@@ -31,9 +31,12 @@ class Failure:
     """No usable answer.
 
     `kind` says whether retrying may help. `code` is the provider's fault code or application error code
-    as given, or one of the client's own codes (`HTTP_503`, `Timeout`, `ConnectError`, `NotXml`,
-    `AnswerTooLarge`, ...). `message` never holds personal data: static text or the provider's text,
-    scrubbed and truncated. `message_id` is the X-Road `id` of the message, empty if nothing was sent.
+    as given (cut to 100 characters), or one of the client's own codes (`HTTP_503`, `Timeout`,
+    `ConnectError`, `NotXml`, `AnswerTooLarge`, ...). `message` is static text or the provider's text,
+    scrubbed of UNZR-like strings and long numbers and cut to 200 characters. The provider's code and
+    text are third-party text that may hold personal data: they go only to `last_error` and encrypted
+    payloads; logs, metrics, spans and exception messages take `fault_label(code)` instead
+    (register/fault_codes.py). `message_id` is the X-Road `id` of the message, empty if nothing was sent.
     """
 
     kind: FailureKind

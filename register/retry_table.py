@@ -1,26 +1,18 @@
 """The contract's "What is retried" table: which failures are transient and which permanent.
 
-Fault codes are compared case-insensitively, ignoring a namespace prefix (`soapenv:Server`) and
-underscores, so `server.serverproxy.access_denied` and `Server.ServerProxy.AccessDenied` are one code.
-When a code names both a permanent and a transient cause, permanent wins: retrying a refusal only
-hammers the provider. Every other fault code is transient: the contract's transient markers
-(`NetworkError`, `IOError`, `ServiceFailed`, `Timeout`, `OutdatedGlobalConf`, `InconsistentResponse`)
-and codes it does not know.
+Fault codes are compared by their words (register/fault_codes.py): case-insensitively, ignoring a
+namespace prefix (`soapenv:Server`), underscores and word order within a segment, so
+`server.serverproxy.access_denied` is `Server.ServerProxy.AccessDenied` and `global_conf_outdated` is
+`OutdatedGlobalConf`. When a code names both a permanent and a transient cause, permanent wins:
+retrying a refusal only hammers the provider. Every other fault code is transient: the contract's
+transient markers (`NetworkError`, `IOError`, `ServiceFailed`, `Timeout`, `OutdatedGlobalConf`,
+`InconsistentResponse`) and codes it does not know.
 """
 
 from __future__ import annotations
 
+from register.fault_codes import PERMANENT_MARKERS, holds_marker, is_client_fault
 from register.outcome import FailureKind
-
-_PERMANENT_FAULT_MARKERS = (
-    "accessdenied",
-    "unknownmember",
-    "unknownservice",
-    "servicedisabled",
-    "invalidprotocolversion",
-    "missingheaderfield",
-    "sslauthenticationfailed",
-)
 
 _APPLICATION_ERRORS: dict[str, FailureKind] = {
     "INVALID_UNZR": "permanent",
@@ -29,18 +21,11 @@ _APPLICATION_ERRORS: dict[str, FailureKind] = {
 }
 
 
-def normalise_fault_code(code: str) -> str:
-    """`soapenv:Server.ServerProxy.Access_Denied` -> `server.serverproxy.accessdenied`."""
-    local = code.strip().rsplit(":", 1)[-1]
-    return local.casefold().replace("_", "")
-
-
 def fault_kind(code: str) -> FailureKind:
     """Kind of a SOAP fault with this `faultcode`."""
-    normalised = normalise_fault_code(code)
-    if normalised.split(".", 1)[0] == "client":
+    if is_client_fault(code):
         return "permanent"
-    if any(marker in normalised for marker in _PERMANENT_FAULT_MARKERS):
+    if any(holds_marker(code, marker) for marker in PERMANENT_MARKERS):
         return "permanent"
     return "transient"
 

@@ -1,6 +1,6 @@
 """X-Road 4.0 identifiers and the SOAP request envelope of the EIS MVS `unzr` service.
 
-The shape follows /work/shared/spec/mvs-unzr-service.md ("Request") to the letter: header order
+The shape follows the register's wire contract (docs/register-contract.md, "Request"): header order
 client, service, id, userId, issue, protocolVersion; a body wrapper named after the serviceCode whose
 one unqualified child `<unzr>` carries the UNZR exactly as given.
 """

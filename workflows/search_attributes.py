@@ -1,6 +1,7 @@
 """Search attributes the sync workflow sets, so operators can filter runs in the Temporal UI
-(`SyncOutcome = "failed"`, `SyncFaultCode = "Server.ServerProxy.AccessDenied"`). Values are outcomes
-and fault codes only: Temporal's visibility store is no place for personal data."""
+(`SyncOutcome = "failed"`, `SyncFaultCode = "AccessDenied"`). Values are outcomes and fault-code
+labels from a closed vocabulary (register/fault_codes.py), never the register's own text: Temporal's
+visibility store is unencrypted and no place for personal data."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 with workflow.unsafe.imports_passed_through():
     from db.records import UnzrInfoRecord
+    from register.fault_codes import fault_label
     from workflows.search_attributes import SYNC_FAULT_CODE, SYNC_OUTCOME
     from workflows.sync_models import (
         SYNC_WORKFLOW_NAME,
@@ -87,8 +88,9 @@ def describe_failure(error: BaseException) -> dict[str, Any]:
 
 def _count_finished(outcome: str, fault_code: str) -> None:
     # The workflow meter skips replays, so each sync is counted once however often it is replayed.
+    # The code is its closed-vocabulary label: the register's own text would be unbounded.
     workflow.metric_meter().create_counter("unzr_syncs_finished", "Syncs by final outcome.").add(
-        1, {"outcome": outcome, "fault_code": fault_code}
+        1, {"outcome": outcome, "fault_code": fault_label(fault_code) if fault_code else ""}
     )
 
 
@@ -127,7 +129,7 @@ class SyncUnzrInfo:
                 **self._database_step_options(),
             )
         except (ActivityError, asyncio.CancelledError) as error:
-            self._step_one_failed = describe_failure(error)["code"]
+            self._step_one_failed = fault_label(describe_failure(error)["code"])
             raise
         if record is None:
             # A later run owns the row already: this one must not touch it again.
@@ -177,27 +179,31 @@ class SyncUnzrInfo:
         return record
 
     async def _fail(self, request: SyncRequest, error: dict[str, Any]) -> NoReturn:
-        """Step 5, then end the run as failed. Runs even when the run was cancelled."""
+        """Step 5, then end the run as failed. Runs even when the run was cancelled.
+
+        `error` as given (the register's code and message) goes only to `last_error` and, as the
+        failure's details, into encrypted payloads; the search attribute, the metric, the log, the
+        failure's message (the SDK logs it and puts it on spans) and its type (plaintext in the
+        history) carry the code's label from the closed vocabulary."""
         info = workflow.info()
+        label = fault_label(error["code"])
         await self._finish(
             "mark_failed",
             FinishInput(unzr=request.unzr, run_id=info.run_id, user_id=request.user_id, error=error),
             "step 5: failed",
         )
         workflow.upsert_search_attributes(
-            [SYNC_OUTCOME.value_set("failed"), SYNC_FAULT_CODE.value_set(error["code"])]
+            [SYNC_OUTCOME.value_set("failed"), SYNC_FAULT_CODE.value_set(label)]
         )
-        _count_finished("failed", error["code"])
-        workflow.set_current_details(
-            f"failed: {error['code']} (register message id {error['message_id'] or '-'})"
-        )
+        _count_finished("failed", label)
+        workflow.set_current_details(f"failed: {label} (register message id {error['message_id'] or '-'})")
         workflow.logger.warning(
-            "sync failed", extra={"code": error["code"], "register_message_id": error["message_id"]}
+            "sync failed", extra={"code": label, "register_message_id": error["message_id"]}
         )
         raise ApplicationError(
-            f"register call failed: {error['code']} ({error['kind']}): {error['message']}",
+            f"register call failed: {label} ({error['kind']})",
             error,
-            type=f"SyncFailed.{error['code']}",
+            type=f"SyncFailed.{label}",
             non_retryable=True,
         )
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from register.stand_in import answers, hostile
+from register.stand_in import answers, hostile, hostile_text, multipart_answers
 from register.stand_in.answers import CONTENT_TYPE, Echo
 from register.stand_in.behaviour import (
     FOUND,
@@ -172,6 +172,20 @@ async def _respond(behaviour: Behaviour, checked: CheckedRequest, state: StandIn
         assert behaviour.detail is not None
         message = f"Stand-in register fault {behaviour.detail}"
         return _xml(answers.fault(behaviour.detail, message), behaviour.http_status)
+    if answer is Answer.HOSTILE_FAULT_TEXT:
+        return _xml(answers.fault(hostile_text.FAULT_CODE, hostile_text.MESSAGE), behaviour.http_status)
+    if answer is Answer.HOSTILE_ERROR_TEXT:
+        error = answers.application_error(code, hostile_text.APPLICATION_ERROR_CODE, hostile_text.MESSAGE)
+        return _xml(answers.envelope(header, error))
+    if answer is Answer.OTHER_ENCODING:
+        assert behaviour.detail is not None
+        encoded, content_type = hostile.other_encoding(
+            behaviour.detail, header, code, state.people.person(unzr)
+        )
+        return Response(encoded, media_type=content_type)
+    if answer is Answer.MULTIPART:
+        assert behaviour.detail is not None
+        return _multipart(behaviour, header, code, state.people.person(unzr))
     if answer is Answer.UNKNOWN_RESULT:
         return _xml(answers.envelope(header, answers.unknown_result(code)))
     if answer is Answer.WRONG_BODY:
@@ -191,6 +205,39 @@ async def _respond(behaviour: Behaviour, checked: CheckedRequest, state: StandIn
         found = answers.envelope(header, answers.found(code, state.people.person(unzr)))
         return StreamingResponse(hostile.trickle(found, state.options.slow_seconds), media_type=CONTENT_TYPE)
     return _hostile(answer, header, code, state.people.person(unzr))
+
+
+def _multipart(
+    behaviour: Behaviour, header: etree._Element | None, code: str, person: dict[str, Any]
+) -> Response:
+    """A multipart/related answer; `behaviour.detail` is `style/content[/fault code]`."""
+    assert behaviour.detail is not None
+    style_name, content, *fault_code = behaviour.detail.split("/", 2)
+    style = multipart_answers.Style(style_name)
+    if content == "giant":
+        head, tail = hostile.giant_parts(header, code, person)
+        stream, content_type = multipart_answers.pack_streamed(style, hostile.giant_stream(head, tail))
+        return StreamingResponse(stream, media_type=content_type)
+    root_type = None
+    if content in ("found", "start"):
+        root = answers.envelope(header, answers.found(code, person))
+    elif content == "empty":
+        root = answers.envelope(header, answers.not_found(code))
+    elif content == "fault":
+        root = answers.fault(fault_code[0], f"Stand-in register fault {fault_code[0]}")
+    elif content == "dtd":
+        root = hostile.external_entity(header, code, person)
+    elif content == "deep":
+        root = hostile.deep(header, code, person)
+    elif content == "utf16":
+        root, _ = hostile.other_encoding("utf-16-le", header, code, person)
+        root_type = "text/xml"
+    else:
+        raise AssertionError(f"no multipart answer {behaviour.detail}")
+    body, content_type = multipart_answers.pack(
+        style, root, root_first=content != "start", root_type=root_type
+    )
+    return Response(body, status_code=behaviour.http_status, media_type=content_type)
 
 
 def _hostile(answer: Answer, header: etree._Element | None, code: str, person: dict[str, Any]) -> Response:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from register.answer_parsing import PROVIDER_CODE_LIMIT, provider_text
+from register.stand_in import hostile_text
 from unzr.validation import make_unzr, validate_unzr
 
 Outcome = Literal["found", "empty", "transient", "permanent"]
@@ -48,6 +50,10 @@ class Answer(StrEnum):
     WRONG_SERVICE = "wrong_service"
     NO_HEADER = "no_header"
     FLAKY = "flaky"
+    HOSTILE_FAULT_TEXT = "hostile_fault_text"
+    HOSTILE_ERROR_TEXT = "hostile_error_text"
+    OTHER_ENCODING = "other_encoding"
+    MULTIPART = "multipart"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,8 @@ class Behaviour:
     """One row of the table.
 
     `outcome` and `code` are what one call ends with in the client (`code` is `Failure.code`, None on
-    success). `detail` is the fault code or application error code the stand-in writes. A FLAKY
+    success). `detail` is the fault code or application error code the stand-in writes; for
+    OTHER_ENCODING the encoding's variant, for MULTIPART `style/content[/fault code]`. A FLAKY
     behaviour answers `first` for its first `failures` calls per UNZR, then FOUND.
     """
 
@@ -82,6 +89,10 @@ def _application_error(code: str, outcome: Outcome) -> Behaviour:
 
 def _status(answer: Answer, status: int, outcome: Outcome, code: str | None = None) -> Behaviour:
     return Behaviour(answer, outcome, code=code or f"HTTP_{status}", http_status=status)
+
+
+def _multipart(detail: str, outcome: Outcome, code: str | None = None, http_status: int = 200) -> Behaviour:
+    return Behaviour(Answer.MULTIPART, outcome, code=code, detail=detail, http_status=http_status)
 
 
 SERVICE_FAILED = _fault("Server.ServerProxy.ServiceFailed", "transient")
@@ -149,6 +160,42 @@ SPECIAL: dict[int, Behaviour] = {
     9070: Behaviour(Answer.FOUND_WITHOUT_PERSON, "empty"),
     9071: Behaviour(Answer.FOUND_WITH_EXTRAS, "found"),
     9072: Behaviour(Answer.OTHER_PERSON, "permanent", code="PersonMismatch"),
+    # fault texts that carry personal data and 200-character codes (register/stand_in/hostile_text.py)
+    9073: Behaviour(
+        Answer.HOSTILE_FAULT_TEXT,
+        "permanent",
+        code=provider_text(hostile_text.FAULT_CODE, PROVIDER_CODE_LIMIT),
+        detail=hostile_text.FAULT_CODE,
+        http_status=500,
+    ),
+    9074: Behaviour(
+        Answer.HOSTILE_ERROR_TEXT,
+        "transient",
+        code=provider_text(hostile_text.APPLICATION_ERROR_CODE, PROVIDER_CODE_LIMIT),
+        detail=hostile_text.APPLICATION_ERROR_CODE,
+    ),
+    # a FOUND answer in another encoding than UTF-8 (register/stand_in/hostile.py, OTHER_ENCODINGS)
+    9080: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="utf-16-le"),
+    9081: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="utf-16-be"),
+    9082: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="utf-16-bom"),
+    9083: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="utf-32-bom"),
+    9084: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="utf-32-le"),
+    9085: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="declared-windows-1251"),
+    9086: Behaviour(Answer.OTHER_ENCODING, "permanent", code="InvalidUtf8", detail="charset-koi8-u"),
+    # multipart/related answers: SOAP with attachments (swa) and MTOM (mtom)
+    9089: _multipart("mtom/giant", "permanent", "AnswerTooLarge"),
+    9090: _multipart("swa/found", "found"),
+    9091: _multipart("swa/empty", "empty"),
+    9092: _multipart(
+        "swa/fault/Server.ServerProxy.AccessDenied", "permanent", "Server.ServerProxy.AccessDenied", 500
+    ),
+    9093: _multipart("mtom/found", "found"),
+    9094: _multipart("mtom/empty", "empty"),
+    9095: _multipart("mtom/fault/Client.BadRequest", "permanent", "Client.BadRequest", 500),
+    9096: _multipart("swa/start", "found"),
+    9097: _multipart("mtom/dtd", "permanent", "DtdRefused"),
+    9098: _multipart("mtom/deep", "permanent", "TooDeep"),
+    9099: _multipart("swa/utf16", "permanent", "InvalidUtf8"),
 }
 
 FOUND_RECORDS = range(0, 5000)

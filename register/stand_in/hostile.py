@@ -106,3 +106,27 @@ async def trickle(answer: bytes, seconds: float, interval: float = 0.1) -> Async
         await asyncio.sleep(interval)
         yield b" "
     yield answer[declaration_end:]
+
+
+# Answers in another encoding than UTF-8, by variant: (Python codec, byte-order mark, declared
+# encoding, Content-Type). Each is a faithful FOUND answer otherwise, Cyrillic names included.
+OTHER_ENCODINGS: dict[str, tuple[str, bytes, str, str]] = {
+    "utf-16-le": ("utf-16-le", b"", "UTF-16", "text/xml"),
+    "utf-16-be": ("utf-16-be", b"", "UTF-16", "text/xml"),
+    "utf-16-bom": ("utf-16-le", b"\xff\xfe", "UTF-16", "text/xml"),
+    "utf-32-bom": ("utf-32-be", b"\x00\x00\xfe\xff", "UTF-32", "text/xml"),
+    "utf-32-le": ("utf-32-le", b"", "UTF-32", "text/xml"),
+    "declared-windows-1251": ("cp1251", b"", "windows-1251", "text/xml"),
+    "charset-koi8-u": ("koi8-u", b"", "", "text/xml; charset=koi8-u"),
+}
+
+
+def other_encoding(
+    variant: str, header: etree._Element | None, service_code: str, person: Mapping[str, Any]
+) -> tuple[bytes, str]:
+    """A FOUND answer in the encoding `variant` names (a key of OTHER_ENCODINGS), and its Content-Type."""
+    codec, mark, declared, content_type = OTHER_ENCODINGS[variant]
+    text = answers.envelope(header, answers.found(service_code, person)).decode("utf-8")
+    declaration = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
+    text = declaration + text.split("?>", 1)[1]
+    return mark + text.encode(codec), content_type

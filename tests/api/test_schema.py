@@ -1,8 +1,9 @@
-"""The schema against the contract (the SDL of ../shared/spec/graphql-api.md, copied below) and against
-the committed `schema.graphql` (regenerate: `python -m api.export_schema > schema.graphql`)."""
+"""The schema against the contract (the SDL block of docs/graphql-api.md) and against the committed
+`schema.graphql` (regenerate: `python -m api.export_schema > schema.graphql`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,59 +20,20 @@ from api.export_schema import schema_sdl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
-# The contract's block as written in the spec; only the two scalar declarations are added, since the
-# spec names them in prose.
-CONTRACT_SDL = """
-scalar UUID
-scalar DateTime
+# The contract's part of the schema, as docs/graphql-api.md writes it between its markers.
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "graphql-api.md"
+_CONTRACT_BLOCK = re.compile(
+    r"<!-- contract-sdl -->\s*```graphql\n(.*?)```\s*<!-- /contract-sdl -->", re.DOTALL
+)
 
-interface Node { id: ID! }
 
-type Query {
-  "Gets the info related to an UNZR stored after the job got it from the EIS MVS register. Scope: unzr:read"
-  unzrInfoRegister(unzr: String!): UnzrInfo
-  node(id: ID!): Node
-}
+def contract_sdl() -> str:
+    match = _CONTRACT_BLOCK.search(API_DOC.read_text("utf-8"))
+    assert match is not None, f"{API_DOC} has no contract-sdl block"
+    return match.group(1)
 
-type Mutation {
-  "Starts the job that gets the info related to an UNZR from the EIS MVS register. Scope: unzr:write"
-  syncUnzrInfoRegister(input: SyncUnzrInfoRegisterInput!): SyncUnzrInfoRegisterPayload
-}
 
-input SyncUnzrInfoRegisterInput { unzr: String! }
-type SyncUnzrInfoRegisterPayload { unzrInfo: UnzrInfo }
-
-type UnzrInfo implements Node {
-  id: ID!                 # Relay global ID
-  databaseId: UUID!       # unzr_info.id
-  unzr: String!
-  jobStatus: String!      # "pending" | "processed" | "failed" (JOB_PROCESSING_STATUS)
-  info: UnzrInfoDetails   # null until found, and after an empty answer
-  syncedAt: DateTime
-  insertedAt: DateTime!
-  insertedBy: UUID!
-  updatedAt: DateTime!
-  updatedBy: UUID!
-}
-
-type UnzrInfoDetails {
-  firstName: String
-  lastName: String
-  middleName: String
-  rnokpp: String
-  gender: String
-  dateBirth: String
-  documents: [UnzrInfoDocument!]   # the eHealth page shows one object; the register returns a list
-}
-
-type UnzrInfoDocument {
-  type: String
-  number: String
-  dateIssue: String
-  dateExpiry: String
-  depIssue: String
-}
-"""
+CONTRACT_SDL = contract_sdl()
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +90,17 @@ def test_contract_roots(ours: GraphQLSchema) -> None:
     assert ours.subscription_type is None
 
 
+def test_the_contract_block_is_the_whole_contract(contract: GraphQLSchema) -> None:
+    assert {"UnzrInfo", "UnzrInfoDetails", "UnzrInfoDocument", "Node", "UUID", "DateTime"} <= set(
+        contract.type_map
+    )
+    unzr_info = contract.type_map["UnzrInfo"]
+    assert isinstance(unzr_info, GraphQLObjectType) and len(unzr_info.fields) == 10
+
+
 def test_the_contract_check_catches_a_retyped_field(contract: GraphQLSchema) -> None:
     # The check above compares printed types: a nullable id must not pass for `ID!`.
-    changed = build_schema(CONTRACT_SDL.replace("id: ID!                 #", "id: ID                 #"))
+    changed = build_schema(re.sub(r"\bid: ID!", "id: ID", CONTRACT_SDL))
     unzr_info = changed.type_map["UnzrInfo"]
     expected = contract.type_map["UnzrInfo"]
     assert isinstance(unzr_info, GraphQLObjectType) and isinstance(expected, GraphQLObjectType)

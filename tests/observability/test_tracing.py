@@ -7,27 +7,19 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
 
 from settings import Settings
 from tests.api.conftest import serve
+from tests.support.spans import in_memory_spans
 from tests.support.stand_in_records import FOUND
 from tests.support.unzrs import unique_unzr
 
-_exporter = InMemorySpanExporter()
 
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    # The global provider can be set once per process; this module is its only user in the suite.
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(_exporter))
-    trace.set_tracer_provider(provider)
-    yield _exporter
+    yield in_memory_spans()
 
 
 async def test_one_trace_from_the_request_to_the_register(
