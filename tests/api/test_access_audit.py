@@ -5,6 +5,7 @@ rows are never updated; `unzr-sync audit show` and `prune` read and age them out
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from observability.logging_setup import JsonFormatter
 from tests.api.graphql_client import GET, SYNC, GraphQLClient
 from tests.support.stand_in_records import FOUND
 from tests.support.unzrs import unique_unzr
@@ -216,3 +218,18 @@ async def _encrypted(api: GraphQLClient) -> dict[str, object]:
 
     [payload] = await data_converter(api.settings).encode([PERSON])
     return json_format.MessageToDict(payload)
+
+
+async def test_the_request_id_is_on_the_log_lines_of_its_request(
+    api: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from api.request_ids import log_request_ids
+
+    caplog.set_level(logging.INFO, logger="api.auth")
+    log_request_ids()  # as `unzr-sync api` does once logging is set up
+    response = await api.post(GET, {"unzr": unique_unzr(FOUND)}, authorization="Bearer not-a-token")
+    [refused] = [
+        record for record in caplog.records if record.getMessage().startswith("access token refused")
+    ]
+    assert getattr(refused, "request_id", None) == response.headers["X-Request-ID"]
+    assert JsonFormatter().format(refused).count(response.headers["X-Request-ID"]) == 1
