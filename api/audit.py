@@ -43,6 +43,11 @@ class AuditNotes:
     def note(self, action: AuditAction, unzr_info_id: uuid.UUID | None) -> None:
         self.entries.append(AuditEntry(action=action, unzr_info_id=unzr_info_id))
 
+    def take(self) -> list[AuditEntry]:
+        """The notes so far, leaving none: each operation of a request writes only its own."""
+        taken, self.entries = self.entries, []
+        return taken
+
 
 def current_request_id() -> str | None:
     """The id of the HTTP request being served (the `X-Request-ID` of its answer), if any."""
@@ -65,7 +70,7 @@ class AuditTrail(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         context: RequestContext = self.execution_context.context
-        entries = context.audit.entries
+        entries = context.audit.take()
         if not entries:
             return
         result = self.execution_context.result

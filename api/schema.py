@@ -18,6 +18,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api import resolvers
@@ -102,4 +103,7 @@ def create_schema(settings: Settings | None = None, metrics: ApiMetrics | None =
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             DocumentCache,
         ]
-    return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions)
+    # In production, validation errors do not suggest field names either ("Did you mean …?"): they
+    # would tell a caller without a token the schema that introspection refuses them.
+    config = StrawberryConfig(disable_field_suggestions=settings is not None and settings.env == "production")
+    return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions, config=config)

@@ -52,15 +52,17 @@ async def _show(settings: Settings, unzr: str) -> int:
     return 0
 
 
+def _age_text(age: dt.timedelta) -> str:
+    return f"{age.days}d" if age.seconds == 0 else f"{age.days * 24 + age.seconds // 3600}h"
+
+
 async def _prune(settings: Settings, older_than: dt.timedelta) -> int:
     engine = create_engine_from_settings(settings)
     try:
         deleted = await AuditStore(engine).prune(older_than)
     finally:
         await engine.dispose()
-    print(
-        f"{deleted} audit row(s) older than {older_than.days} day(s) {older_than.seconds // 3600} hour(s) deleted"
-    )
+    print(f"{deleted} audit row(s) older than {_age_text(older_than)} deleted")
     return 0
 
 

@@ -50,3 +50,15 @@ async def test_development_introspection_is_open_for_graphiql(
     async with api_factory(settings) as api:
         body = await api.execute(SCHEMA, authorization="")
         assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_production_does_not_suggest_field_names_either(
+    settings: Settings, api_factory: ApiFactory
+) -> None:
+    misspelt = '{ unzrInfoRegiste(unzr: "x") { id } }'
+    async with api_factory(settings) as api:
+        assert "Did you mean" in str(await api.execute(misspelt, authorization=""))
+    async with api_factory(settings.model_copy(update={"env": "production"})) as api:
+        body = await api.execute(misspelt, authorization="")
+        assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+        assert "Did you mean" not in str(body) and "unzrInfoRegister" not in str(body)
