@@ -16,6 +16,7 @@ from api.body_limit import BodySizeLimit
 from api.codec_endpoint import create_codec_app
 from api.context import RequestContext, get_context
 from api.health import router as health_router
+from api.request_ids import add_request_ids
 from api.schema import create_schema
 from api.services import ApiServices, open_services
 from observability.api_metrics import ApiMetrics
@@ -80,4 +81,6 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    # Outermost: every answer, refusals by the body limit included, carries its X-Request-ID.
+    add_request_ids(app)
     return app

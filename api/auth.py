@@ -8,7 +8,6 @@ which of the configured keys to try; the algorithm passed to PyJWT is always the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from api.jwks_keys import JwksKeys, JwksUnavailable, UnknownKey
 from settings import Settings
 
 logger = logging.getLogger("api.auth")
@@ -27,7 +27,6 @@ RS256 = "RS256"
 # Clocks of the identity provider and of this service drift a little.
 CLOCK_LEEWAY_SECONDS = 30
 JWKS_FETCH_TIMEOUT_SECONDS = 5
-JWKS_CACHE_SECONDS = 300
 # Tokens verified before, trusted again without a signature check until they expire, but not longer.
 VERIFIED_CACHE_SECONDS = 60.0
 VERIFIED_CACHE_SIZE = 1024
@@ -88,20 +87,20 @@ class TokenVerifier:
         self,
         *,
         hs256_secret: str | None,
-        jwks_client: jwt.PyJWKClient | None,
+        jwks: JwksKeys | None,
         issuer: str | None,
         audience: str | None,
     ) -> None:
-        if hs256_secret is None and jwks_client is None:
+        if hs256_secret is None and jwks is None:
             raise AuthConfigError(
                 "no key to verify tokens: set UNZR_SYNC_JWT_SECRET or UNZR_SYNC_JWT_JWKS_URL"
             )
-        if jwks_client is not None and (issuer is None or audience is None):
+        if jwks is not None and (issuer is None or audience is None):
             raise AuthConfigError(
                 "UNZR_SYNC_JWT_JWKS_URL needs UNZR_SYNC_JWT_ISSUER and UNZR_SYNC_JWT_AUDIENCE"
             )
         self._hs256_secret = hs256_secret
-        self._jwks_client = jwks_client
+        self._jwks = jwks
         self._issuer = issuer
         self._audience = audience
         # token -> (its caller, until when this may be trusted without checking again)
@@ -109,24 +108,24 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
-        jwks_client = None
+        jwks = None
         if settings.jwt_jwks_url is not None:
-            jwks_client = jwt.PyJWKClient(
+            jwks = JwksKeys(
                 settings.jwt_jwks_url,
-                cache_keys=True,
-                lifespan=JWKS_CACHE_SECONDS,
+                cache_seconds=settings.jwt_jwks_cache_seconds,
                 timeout=JWKS_FETCH_TIMEOUT_SECONDS,
             )
         return cls(
             hs256_secret=settings.jwt_secret.get_secret_value() if settings.jwt_secret else None,
-            jwks_client=jwks_client,
+            jwks=jwks,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         )
 
     async def verify(self, token: str) -> Principal:
         """The caller of `token`. A token verified before is taken from a small cache until it expires
-        (but for VERIFIED_CACHE_SECONDS at most, so a key taken out of the JWKS stops counting soon):
+        (but for VERIFIED_CACHE_SECONDS at most, and never beyond the time its JWKS key may be trusted,
+        so a key taken out of the JWKS stops counting once the JWKS cache has expired):
         the same admin panel sends the same token with every request, and checking its signature
         again each time was a tenth of the API's CPU per query (docs/benchmark.md)."""
         now = time.time()
@@ -137,25 +136,30 @@ class TokenVerifier:
                 self._verified.move_to_end(token)
                 return principal
             del self._verified[token]
-        principal, expires_at = await self._verify(token)
+        principal, expires_at, key_trusted_for = await self._verify(token)
         self._verified[token] = (
             principal,
-            min(expires_at + CLOCK_LEEWAY_SECONDS, now + VERIFIED_CACHE_SECONDS),
+            min(expires_at + CLOCK_LEEWAY_SECONDS, now + VERIFIED_CACHE_SECONDS, now + key_trusted_for),
         )
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _verify(self, token: str) -> tuple[Principal, float, float]:
+        """The caller, the token's expiry, and how many more seconds the key that verified it may be
+        trusted without asking the JWKS again (unbounded for the configured HS256 secret)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise InvalidToken("malformed token") from None
         algorithm = header.get("alg")
+        key_trusted_for = float("inf")
         if algorithm == HS256 and self._hs256_secret is not None:
             claims = self._decode(token, self._hs256_secret, HS256)
-        elif algorithm == RS256 and self._jwks_client is not None:
-            claims = self._decode(token, await self._rsa_key(token), RS256)
+        elif algorithm == RS256 and self._jwks is not None:
+            key, key_trusted_until = await self._rsa_key(header.get("kid"))
+            claims = self._decode(token, key, RS256)
+            key_trusted_for = key_trusted_until - time.monotonic()
         else:
             raise InvalidToken("algorithm not accepted")
         principal = Principal(user_id=_user_id(claims.get("sub")), scopes=_scopes(claims.get("scope")))
@@ -163,21 +167,19 @@ class TokenVerifier:
             expires_at = float(claims["exp"])  # type: ignore[arg-type]  # PyJWT checked it converts
         except (TypeError, ValueError):
             expires_at = 0.0  # not cached then
-        return principal, expires_at
+        return principal, expires_at, key_trusted_for
 
-    async def _rsa_key(self, token: str) -> RSAPublicKey:
-        assert self._jwks_client is not None
+    async def _rsa_key(self, kid: object) -> tuple[RSAPublicKey, float]:
+        assert self._jwks is not None
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("an RS256 token must name its key (kid)")
         try:
-            # PyJWKClient fetches with urllib, which blocks: keep it off the event loop.
-            signing_key = await asyncio.to_thread(self._jwks_client.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientConnectionError:
+            held = await self._jwks.key(kid)
+        except JwksUnavailable:
             raise TokenCheckUnavailable("the JWKS URL did not answer") from None
-        except jwt.PyJWTError:
+        except UnknownKey:
             raise InvalidToken("no matching key in the JWKS") from None
-        key = signing_key.key
-        if not isinstance(key, RSAPublicKey):
-            raise InvalidToken("the JWKS key for this token is not an RSA public key")
-        return key
+        return held.key, held.trusted_until
 
     def _decode(self, token: str, key: str | RSAPublicKey, algorithm: str) -> dict[str, object]:
         try:

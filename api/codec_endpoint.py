@@ -1,6 +1,7 @@
 """The payload codec over HTTP (Temporal's remote codec protocol: POST `/codec/decode` and
 `/codec/encode`, `{"payloads": [...]}` in and out), so the Temporal web UI or CLI can show an operator
-decrypted payloads. Only a caller whose token has the `unzr:read` scope gets anything back.
+decrypted payloads. Only a caller whose token has the `unzr:read` scope gets anything back, and each
+decode is written in the access audit trail (api/audit.py) as a `read` by that caller.
 
 It is a sub-application with CORS of its own, open to the Temporal UI's origin only: the UI calls it
 from the operator's browser."""
@@ -18,9 +19,11 @@ from google.protobuf import json_format
 from starlette.middleware.cors import CORSMiddleware
 from temporalio.api.common.v1 import Payload
 
+from api.audit import AuditWriteFailed, record_access
 from api.auth import InvalidToken, bearer_token
-from api.errors import INVALID_ACCESS_TOKEN
+from api.errors import INTERNAL_ERROR_MESSAGE, INVALID_ACCESS_TOKEN
 from api.services import ApiServices
+from db.audit_store import AuditEntry
 from temporal_client.payload_codec import EncryptionCodec, PayloadKeyError
 
 logger = logging.getLogger("api.codec")
@@ -46,7 +49,9 @@ def create_codec_app(
         allow_credentials=True,
     )
 
-    async def handle(request: Request, transform: Callable[[Sequence[Payload]], Any]) -> JSONResponse:
+    async def handle(
+        request: Request, transform: Callable[[Sequence[Payload]], Any], *, shows_data: bool
+    ) -> JSONResponse:
         try:
             principal = await services().tokens.verify(bearer_token(request.headers.get("authorization")))
         except InvalidToken:
@@ -70,6 +75,15 @@ def create_codec_app(
             result = await transform(payloads)
         except PayloadKeyError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
+        if shows_data:
+            # Decrypted payloads are person records: the read is written down before they leave. The
+            # payloads do not say which row they belong to, so the row is left open (null).
+            try:
+                await record_access(
+                    services().audit, principal.user_id, [AuditEntry(action="read", unzr_info_id=None)]
+                )
+            except AuditWriteFailed:
+                return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)
         logger.info(
             "codec request served",
             extra={
@@ -82,10 +96,10 @@ def create_codec_app(
 
     @app.post("/decode")
     async def decode(request: Request) -> JSONResponse:
-        return await handle(request, codec.decode)
+        return await handle(request, codec.decode, shows_data=True)
 
     @app.post("/encode")
     async def encode(request: Request) -> JSONResponse:
-        return await handle(request, codec.encode)
+        return await handle(request, codec.encode, shows_data=False)
 
     return app

@@ -8,6 +8,7 @@ import logging
 from fastapi import Request
 from strawberry.fastapi import BaseContext
 
+from api.audit import AuditNotes
 from api.auth import InvalidToken, Principal, bearer_token
 from api.errors import Unauthenticated
 from api.services import ApiServices
@@ -27,6 +28,8 @@ class RequestContext(BaseContext):
         self._authorization = authorization
         self._principal: Principal | None = None
         self._refused = False
+        # What this request started or showed, written by api.audit.AuditTrail before it answers.
+        self.audit = AuditNotes()
 
     async def principal(self) -> Principal:
         """The verified caller; raises Unauthenticated for a missing or untrusted token."""

@@ -129,7 +129,8 @@ async def unzr_infos(
     for record in page.records:
         sort_value = record.inserted_at if column is SortColumn.INSERTED_AT else record.updated_at
         cursor = encode_cursor(Position(column=column, value=sort_value, id=record.id))
-        edges.append(UnzrInfoEdge(cursor=cursor, node=UnzrInfo.from_record(record, services.settings)))
+        node = UnzrInfo.from_record(record, services.settings, audit_action="list")
+        edges.append(UnzrInfoEdge(cursor=cursor, node=node))
     return UnzrInfoConnection(
         edges=edges,
         page_info=PageInfo(
@@ -150,4 +151,5 @@ async def sync_unzr_info_register(
     services = info.context.services
     async with asyncio.timeout(STEP_ONE_DEADLINE_SECONDS):
         record, _ = await services.starter.start_and_wait_pending(unzr, principal.user_id)
+    info.context.audit.note("sync", record.id)
     return SyncUnzrInfoRegisterPayload(unzr_info=UnzrInfo.from_record(record, services.settings))

@@ -18,11 +18,14 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api import resolvers
+from api.audit import AuditTrail
 from api.document_cache import DocumentCache
 from api.errors import ErrorCodes, is_unexpected, log_unexpected
+from api.introspection import IntrospectionNeedsToken
 from api.permissions import CanReadUnzr, CanWriteUnzr
 from api.types import Node, SyncUnzrInfoRegisterPayload, UnzrInfo, UnzrInfoConnection
 from observability.api_metrics import ApiMetrics, GraphQLMetricsExtension
@@ -84,6 +87,10 @@ def create_schema(settings: Settings | None = None, metrics: ApiMetrics | None =
         extensions.append(partial(GraphQLMetricsExtension, metrics=metrics))
     extensions.append(GraphQLTracingExtension)
     extensions.append(ErrorCodes)
+    # Inside ErrorCodes: an audit write that failed turns the answer into an error before codes are set.
+    extensions.append(AuditTrail)
+    if settings is not None and settings.env == "production":
+        extensions.append(IntrospectionNeedsToken)
     if settings is not None:
         # The limits' validation rules are made once, not per request, so that the document cache
         # (keyed by the rules too) can find a document it validated before.
@@ -96,4 +103,7 @@ def create_schema(settings: Settings | None = None, metrics: ApiMetrics | None =
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             DocumentCache,
         ]
-    return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions)
+    # In production, validation errors do not suggest field names either ("Did you mean …?"): they
+    # would tell a caller without a token the schema that introspection refuses them.
+    config = StrawberryConfig(disable_field_suggestions=settings is not None and settings.env == "production")
+    return ApiSchema(query=Query, mutation=Mutation, types=[UnzrInfo], extensions=extensions, config=config)

@@ -1,5 +1,5 @@
-"""What the API holds for its whole life: the database engine, the Temporal client, the sync starter
-and the token verifier. Opened by the app's lifespan, closed when it ends."""
+"""What the API holds for its whole life: the database engine, the Temporal client, the sync starter,
+the token verifier and the audit trail. Opened by the app's lifespan, closed when it ends."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from temporalio.client import Client
 
 from api.auth import TokenVerifier
 from api.listing import UnzrInfoListing
+from db.audit_store import AuditStore
 from db.engine import create_engine_from_settings
 from db.unzr_info_store import UnzrInfoStore
 from settings import Settings
+from settings.config import check_api_secrets
 from temporal_client.connect import connect
 from temporal_client.sync_starter import SyncStarter
 
@@ -28,11 +30,14 @@ class ApiServices:
     temporal: Client
     starter: SyncStarter
     tokens: TokenVerifier
+    audit: AuditStore
 
 
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[ApiServices]:
-    # The verifier first: a token configuration that cannot work stops the start, before any connection.
+    # The secrets and the verifier first: a token configuration that is unsafe or cannot work stops the
+    # start, before any connection.
+    check_api_secrets(settings)
     tokens = TokenVerifier.from_settings(settings)
     engine = create_engine_from_settings(settings)
     try:
@@ -45,6 +50,7 @@ async def open_services(settings: Settings) -> AsyncIterator[ApiServices]:
             temporal=temporal,
             starter=SyncStarter(temporal, settings),
             tokens=tokens,
+            audit=AuditStore(engine),
         )
     finally:
         await engine.dispose()

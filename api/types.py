@@ -13,9 +13,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from api.global_ids import encode_global_id
+from api.permissions import CanReadUnzr
 from api.temporal_links import run_history_url
+from db.audit_store import AuditAction
 from db.records import UnzrInfoRecord
 from settings import Settings
 
@@ -93,13 +96,24 @@ class UnzrInfoLastError:
         )
 
 
+def _shown_info(root: UnzrInfo, info: Info[Any, None]) -> UnzrInfoDetails | None:
+    # Reached only with `unzr:read` (the field's permission): the person record leaves, so it is noted
+    # for the audit trail, which the request writes before it answers.
+    info.context.audit.note(root.audit_action, root.database_id)
+    return root.details
+
+
 @strawberry.type(description="What the EIS MVS register holds for one UNZR, and the state of its sync job.")
 class UnzrInfo(Node):
     database_id: uuid.UUID
     unzr: str
     job_status: str = strawberry.field(description="`pending`, `processed` or `failed`.")
+    # The register's answer needs `unzr:read` field by field: a caller with `unzr:write` alone gets the
+    # row the mutation started, with these null and FORBIDDEN errors on their paths.
     info: UnzrInfoDetails | None = strawberry.field(
-        description="Null until a sync found the person, and after the register answered with nothing."
+        resolver=_shown_info,
+        description="Null until a sync found the person, and after the register answered with nothing.",
+        permission_classes=[CanReadUnzr],
     )
     synced_at: dt.datetime | None = strawberry.field(
         description="When `info` was last synced successfully (found or empty)."
@@ -113,17 +127,23 @@ class UnzrInfo(Node):
         description="Temporal web UI page of the run that last owned the row."
     )
     last_error: UnzrInfoLastError | None = strawberry.field(
-        description="Why the last sync failed; null unless `jobStatus` is `failed`."
+        description="Why the last sync failed; null unless `jobStatus` is `failed`.",
+        permission_classes=[CanReadUnzr],
     )
+    details: strawberry.Private[UnzrInfoDetails | None]
+    # How showing `info` is written in the audit trail: `read`, or `list` under the operators' list.
+    audit_action: strawberry.Private[AuditAction]
 
     @classmethod
-    def from_record(cls, record: UnzrInfoRecord, settings: Settings) -> UnzrInfo:
+    def from_record(
+        cls, record: UnzrInfoRecord, settings: Settings, audit_action: AuditAction = "read"
+    ) -> UnzrInfo:
         return cls(
             id=strawberry.ID(encode_global_id(UNZR_INFO_TYPE_NAME, str(record.id))),
             database_id=record.id,
             unzr=record.unzr,
             job_status=record.job_status,
-            info=UnzrInfoDetails.from_register(record.info) if isinstance(record.info, dict) else None,
+            details=UnzrInfoDetails.from_register(record.info) if isinstance(record.info, dict) else None,
             synced_at=record.synced_at,
             inserted_at=record.inserted_at,
             inserted_by=record.inserted_by,
@@ -134,6 +154,7 @@ class UnzrInfo(Node):
             last_error=UnzrInfoLastError.from_stored(record.last_error)
             if record.job_status == "failed" and isinstance(record.last_error, dict)
             else None,
+            audit_action=audit_action,
         )
 
 

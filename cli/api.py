@@ -9,9 +9,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.request_ids import log_request_ids
 from observability.logging_setup import configure_logging
 from observability.tracing import configure_tracing
 from settings import load_settings
+from settings.config import check_api_secrets
 
 # uvicorn's access log line is (client, method, path with query string, HTTP version, status).
 _PATH_ARG = 2
@@ -56,7 +58,10 @@ def build_server(app: FastAPI, host: str, port: int, log_level: str = "info") ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    # Whatever UNZR_SYNC_ENV says: a development secret never guards an API reachable from elsewhere.
+    check_api_secrets(settings, args.host)
     configure_logging(json_lines=settings.log_format == "json", level=args.log_level.upper())
+    log_request_ids()
     configure_tracing(settings, "unzr-sync-api")
     build_server(create_app(settings), args.host, args.port, args.log_level).run()
     return 0

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backfill": ("cli.backfill", "sync every UNZR of a file, resumably"),
     "reconcile": ("cli.reconcile", "mark failed the rows left pending by closed runs, once"),
     "bench": ("cli.bench", "measure the service against a bare Temporal workflow"),
+    "audit": ("cli.audit", "show who accessed a person's record; prune old audit rows"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The SQLAlchemy model of `unzr_info`, as the GraphQL contract describes the table."""
+"""The SQLAlchemy models: `unzr_info`, as the GraphQL contract describes the table, and its access
+audit trail `unzr_info_audit`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,3 +47,28 @@ class UnzrInfo(Base):
     run_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     run_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+
+
+AUDIT_ACTIONS = ("sync", "read", "list")
+
+
+class UnzrInfoAudit(Base):
+    """Who started a sync of, or was shown, a person's record: append-only (a trigger refuses UPDATE and
+    TRUNCATE); rows leave only through `unzr-sync audit prune`. No foreign key to `unzr_info`: the trail
+    outlives the rows it speaks of."""
+
+    __tablename__ = "unzr_info_audit"
+    __table_args__ = (
+        CheckConstraint("action IN ('sync', 'read', 'list')", name="unzr_info_audit_action_check"),
+        Index("unzr_info_audit_unzr_info_id_idx", "unzr_info_id", "occurred_at"),
+        Index("unzr_info_audit_occurred_at_idx", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    unzr_info_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(Text, nullable=True)

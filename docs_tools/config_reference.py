@@ -26,7 +26,7 @@ from settings.config import ENV_PREFIX, Settings
 
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 REGENERATE = "python -m docs_tools.config_reference --write"
-DEV_DEFAULT_NOTE = "development default; refused when `UNZR_SYNC_ENV=production`"
+DEV_DEFAULT_NOTE = "development default; loopback only, refused when `UNZR_SYNC_ENV=production`"
 
 _TYPE_NAMES: dict[object, str] = {
     str: "text",
@@ -47,9 +47,12 @@ an environment variable `{ENV_PREFIX}<NAME>`. Nothing is read from a file: the s
 file itself (`docker compose` reads one, but only to fill in `docker-compose.yml`). A bad value stops the
 process at start-up with a message naming the variable.
 
-Secrets have development defaults so that `unzr-sync dev` works on a laptop; with
-`{ENV_PREFIX}ENV=production` a process refuses to start while any secret still holds its development
-default.
+Secrets have development defaults so that `unzr-sync dev` works on a laptop. They are published in the
+source, so they are used only while every address in play is loopback: a process whose Temporal or
+database address is elsewhere, or an API listening beyond loopback, refuses to start while a secret it
+uses still holds its development default, whatever `{ENV_PREFIX}ENV` says. With
+`{ENV_PREFIX}ENV=production` a process refuses them everywhere, and also refuses an HS256 secret shorter
+than 32 bytes, a JWKS URL that is not https, and GraphiQL.
 
 Generated from the settings class by `{REGENERATE}`; a test fails when this page is stale.
 

@@ -171,6 +171,16 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest GraphQL request body accepted.")
     api_max_query_depth: int = Field(10, ge=2, le=50, description="Deepest GraphQL query accepted.")
 
+    # --- API security (issue 11): key expiry; the safe-default checks are in _refuse_unsafe_secrets
+    jwt_jwks_cache_seconds: float = Field(
+        300.0,
+        ge=1,
+        le=86_400,
+        description="Seconds the keys fetched from UNZR_SYNC_JWT_JWKS_URL are trusted before the JWKS is "
+        "fetched again: a key removed from the JWKS is refused at most this long after. A token naming "
+        "an unknown key fetches the JWKS early, at most once every 30 s.",
+    )
+
     @field_validator("xroad_client")
     @classmethod
     def _check_client(cls, value: str) -> str:
@@ -291,6 +301,22 @@ class Settings(BaseSettings):
                 raise ValueError("UNZR_SYNC_JWT_SECRET: the development secret is refused in production")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_unsafe_secrets(self) -> Settings:
+        # Development secrets are published in this file: they may only ever protect loopback.
+        # The JWT secret is checked by the API itself (`check_api_secrets`), the only process using it.
+        unsafe = development_secrets_refused(self, jwt=False)
+        if unsafe is not None:
+            raise ValueError(unsafe)
+        if self.env == "production":
+            if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value().encode()) < 32:
+                raise ValueError("UNZR_SYNC_JWT_SECRET: an HS256 secret must be 32 bytes or longer")
+            if self.jwt_jwks_url is not None and not self.jwt_jwks_url.startswith("https://"):
+                raise ValueError("UNZR_SYNC_JWT_JWKS_URL must be an https URL in production")
+            if self.graphiql:
+                raise ValueError("UNZR_SYNC_GRAPHIQL is refused in production")
+        return self
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL with the psycopg 3 driver named, whatever form it was given in."""
@@ -305,12 +331,91 @@ def _is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname
     if host is None:
         return False
-    if host == "localhost":
+    return is_loopback_host(host)
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback IP address (`127.0.0.0/8`, `::1`); a name that merely starts like one
+    (`127.attacker.example`) is not, and neither is the empty host (every interface)."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _temporal_host(address: str) -> str:
+    host, _, _ = address.rpartition(":")
+    return host or address
+
+
+def _database_hosts(url: str) -> list[str]:
+    """Every host the database URL may connect to; a Unix socket (no host, or a path) is local."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return [url]
+    hosts = [parsed.host] if parsed.host else []
+    for name in ("host", "hostaddr"):
+        value = parsed.query.get(name)
+        for item in (value,) if isinstance(value, str) else value or ():
+            hosts += [part.split(":")[0] for part in item.split(",") if part]
+    return [host for host in hosts if not host.startswith("/")]
+
+
+def non_loopback_addresses(settings: Settings, listen_host: str | None = None) -> list[str]:
+    """The settings (or the API's listening address) that point beyond this machine."""
+    found = []
+    if listen_host is not None and not is_loopback_host(listen_host):
+        found.append("the API's listening address (--host)")
+    if not is_loopback_host(_temporal_host(settings.temporal_address)):
+        found.append("UNZR_SYNC_TEMPORAL_ADDRESS")
+    if not all(is_loopback_host(host) for host in _database_hosts(settings.database_url)):
+        found.append("UNZR_SYNC_DATABASE_URL")
+    return found
+
+
+def development_secrets_in_use(settings: Settings, *, jwt: bool = True) -> list[str]:
+    """The secret settings still holding the development value published in this file."""
+    from temporal_client.payload_codec import parse_payload_keys
+
+    found = []
+    if jwt and settings.jwt_secret is not None and settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+        found.append("UNZR_SYNC_JWT_SECRET")
+    _, dev_keys = parse_payload_keys(DEV_PAYLOAD_KEYS)
+    _, keys = parse_payload_keys(settings.payload_keys.get_secret_value())
+    if set(keys.values()) & set(dev_keys.values()):
+        found.append("UNZR_SYNC_PAYLOAD_KEYS")
+    if settings.workflow_id_key.get_secret_value() == DEV_WORKFLOW_ID_KEY:
+        found.append("UNZR_SYNC_WORKFLOW_ID_KEY")
+    return found
+
+
+def development_secrets_refused(
+    settings: Settings, *, listen_host: str | None = None, jwt: bool = True
+) -> str | None:
+    """Why these settings must not start (a development secret beyond loopback), or None."""
+    secrets = development_secrets_in_use(settings, jwt=jwt)
+    beyond = non_loopback_addresses(settings, listen_host)
+    if not secrets or not beyond:
+        return None
+    return (
+        f"{', '.join(secrets)}: the development value is published in the source and is used only "
+        f"while every address is loopback, but {', '.join(beyond)} is not; set a secret of your own"
+    )
+
+
+def check_api_secrets(settings: Settings, listen_host: str | None = None) -> None:
+    """Raise SettingsError when the API would verify tokens or keep data with a development secret
+    while something it talks to, or the address it listens on, is not loopback."""
+    problem = development_secrets_refused(settings, listen_host=listen_host)
+    if problem is not None:
+        raise SettingsError("invalid settings:\n  " + problem)
 
 
 class SettingsError(Exception):

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from api.auth import InvalidToken, TokenCheckUnavailable, TokenVerifier
+from api.jwks_keys import JwksKeys
 from settings import Settings
 from tests.api.conftest import ApiFactory
 from tests.api.graphql_client import GET, only_error
@@ -89,7 +90,7 @@ def jwks() -> Iterator[Jwks]:
 def verifier(jwks: Jwks, *, hs256_secret: str | None = None) -> TokenVerifier:
     return TokenVerifier(
         hs256_secret=hs256_secret,
-        jwks_client=jwt.PyJWKClient(jwks.url, timeout=2),
+        jwks=JwksKeys(jwks.url, cache_seconds=300, timeout=2),
         issuer=ISSUER,
         audience=AUDIENCE,
     )
@@ -154,7 +155,7 @@ def _hs256_with_raw_key(claims: dict[str, Any], key: bytes) -> str:
 async def test_jwks_unreachable_is_our_failure_not_the_callers(jwks: Jwks) -> None:
     down = TokenVerifier(
         hs256_secret=None,
-        jwks_client=jwt.PyJWKClient(f"http://127.0.0.1:{free_port()}/jwks.json", timeout=2),
+        jwks=JwksKeys(f"http://127.0.0.1:{free_port()}/jwks.json", cache_seconds=300, timeout=2),
         issuer=ISSUER,
         audience=AUDIENCE,
     )
@@ -165,7 +166,10 @@ async def test_jwks_unreachable_is_our_failure_not_the_callers(jwks: Jwks) -> No
 def test_jwks_without_issuer_and_audience_is_refused(jwks: Jwks) -> None:
     with pytest.raises(ValueError, match="ISSUER"):
         TokenVerifier(
-            hs256_secret=None, jwks_client=jwt.PyJWKClient(jwks.url), issuer=None, audience=AUDIENCE
+            hs256_secret=None,
+            jwks=JwksKeys(jwks.url, cache_seconds=300),
+            issuer=None,
+            audience=AUDIENCE,
         )
 
 

@@ -5,6 +5,7 @@ setting exists, dependencies wait for health, no secret is written in the file."
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import json
 import re
@@ -430,3 +431,100 @@ def test_variables_named_like_settings_are_settings() -> None:
     for name in interpolated_variables():
         if name.startswith(settings_config.ENV_PREFIX):
             assert name in known | PLANNED_SETTINGS, f"{name} is not a setting: rename it"
+
+
+# --- security (issue 11): no development secret, no open Temporal frontend, the codec gets a token
+
+
+def test_the_temporal_frontend_is_not_published(services: dict[str, dict[str, Any]]) -> None:
+    # Temporal has no authentication in this file: only the compose network may reach it.
+    assert "ports" not in services["temporal"]
+    for name, spec in services.items():
+        for port in spec.get("ports", []):
+            assert not str(port).endswith(":7233"), f"{name} publishes the Temporal frontend"
+
+
+def _resolved(value: str | None, given: dict[str, str]) -> str | None:
+    """A value as Compose fills it in from `given` (the .env), or None when the variable is left unset."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}", value)
+    if match is None:
+        return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}", lambda m: given.get(m.group(1), ""), value)
+    name, operator, default = match.groups()
+    if given.get(name):
+        return given[name]
+    return default if operator == "-" else None
+
+
+def test_our_services_never_start_on_a_development_secret(services: dict[str, dict[str, Any]]) -> None:
+    """With the example's dev profile filled in, every process of our image starts: the secrets are the
+    operator's own. Had the file let one fall back to the code's development value, the settings would
+    refuse it, since the services reach Temporal and PostgreSQL by name, not over loopback."""
+    from settings import load_settings
+    from settings.config import check_api_secrets, development_secrets_in_use
+
+    env_file = {
+        "APP_DB_PASSWORD": "app-password",
+        "UNZR_SYNC_WORKFLOW_ID_KEY": "own-workflow-id-key-0123456789",
+        "UNZR_SYNC_PAYLOAD_KEYS": "k1:" + base64.b64encode(bytes(range(32))).decode(),
+        "UNZR_SYNC_REGISTER_URL": "http://register-stand-in:8088/",
+        "UNZR_SYNC_REGISTER_ALLOW_PLAIN_HTTP": "true",
+        "UNZR_SYNC_ENV": "development",
+    }
+    for name in ("migrate", "api", "worker"):
+        values = {key: _resolved(value, env_file) for key, value in environment(services[name]).items()}
+        overrides = {
+            key.removeprefix(settings_config.ENV_PREFIX).lower(): value
+            for key, value in values.items()
+            if value is not None and key.startswith(settings_config.ENV_PREFIX)
+        }
+        settings = load_settings(**overrides)
+        assert development_secrets_in_use(settings) == [], name
+        check_api_secrets(settings, "0.0.0.0")
+    # The check is real: the code's development payload keys in .env are refused.
+    refused = env_file | {"UNZR_SYNC_PAYLOAD_KEYS": settings_config.DEV_PAYLOAD_KEYS}
+    values = {key: _resolved(value, refused) for key, value in environment(services["worker"]).items()}
+    with pytest.raises(settings_config.SettingsError, match="UNZR_SYNC_PAYLOAD_KEYS"):
+        load_settings(
+            **{
+                key.removeprefix(settings_config.ENV_PREFIX).lower(): value
+                for key, value in values.items()
+                if value is not None and key.startswith(settings_config.ENV_PREFIX)
+            }
+        )
+
+
+def test_the_ui_passes_the_users_token_to_the_codec_when_it_has_its_oidc_login(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    env = environment(services["temporal-ui"])
+    assert with_defaults(env["TEMPORAL_CODEC_ENDPOINT"] or "").endswith("/codec")
+    # Passing the token follows the login: with it on, every codec call carries the user's token.
+    assert env["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "${TEMPORAL_AUTH_ENABLED:-}"
+    assert with_defaults(env["TEMPORAL_AUTH_ENABLED"] or "") == "false"
+    for key in (
+        "TEMPORAL_AUTH_PROVIDER_URL",
+        "TEMPORAL_AUTH_ISSUER_URL",
+        "TEMPORAL_AUTH_CLIENT_ID",
+        "TEMPORAL_AUTH_CLIENT_SECRET",
+        "TEMPORAL_AUTH_CALLBACK_URL",
+    ):
+        assert env[key] == f"${{{key}:-}}", key
+    # The token the UI gets must be good for the codec, which wants unzr:read.
+    assert "unzr:read" in with_defaults(env["TEMPORAL_AUTH_SCOPES"] or "").split(",")
+    guide = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    for key in ("TEMPORAL_AUTH_ENABLED", "TEMPORAL_AUTH_PROVIDER_URL", "TEMPORAL_AUTH_CLIENT_ID"):
+        assert key in guide, f"docs/operations.md does not say how to set {key}"
+
+
+def test_comments_do_not_call_existing_settings_planned() -> None:
+    known = {
+        f"{settings_config.ENV_PREFIX}{field.upper()}" for field in settings_config.Settings.model_fields
+    }
+    lines = COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith("#") and re.search(r"planned|not in settings", line, re.IGNORECASE):
+            following = next(item for item in lines[index + 1 :] if not item.strip().startswith("#"))
+            key = following.strip().split(":", 1)[0]
+            assert key not in known, f"line {index + 1} calls {key} planned, but it is a setting"

@@ -4,6 +4,7 @@ requires a client certificate of a throw-away CA and whose certificate names `te
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import sys
 import uuid
@@ -224,6 +225,9 @@ def test_misconfiguration_stops_start_up_naming_the_setting(
 
 
 def test_unset_settings_leave_the_profile_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Temporal beyond loopback refuses the development secrets, so this process brings its own.
+    monkeypatch.setenv("UNZR_SYNC_PAYLOAD_KEYS", "k1:" + base64.b64encode(bytes(range(32))).decode())
+    monkeypatch.setenv("UNZR_SYNC_WORKFLOW_ID_KEY", "an-own-workflow-id-key-0123456789")
     monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal.example:7233")
     monkeypatch.setenv("TEMPORAL_NAMESPACE", "from-profile")
     assert (load_settings().temporal_address, load_settings().temporal_namespace) == (

@@ -1,0 +1,89 @@
+"""The access audit trail, `unzr_info_audit`: who started a sync of, or was shown, whose record, when.
+
+Writes are one INSERT per request (several rows in one statement for a list), on the database's clock.
+Rows are never updated (a trigger refuses it); `prune` is the only way rows leave, by age.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.models import UnzrInfo, UnzrInfoAudit
+
+AuditAction = Literal["sync", "read", "list"]
+
+_audit = cast(Table, UnzrInfoAudit.__table__)
+_unzr_info = cast(Table, UnzrInfo.__table__)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: AuditAction
+    unzr_info_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    occurred_at: dt.datetime
+    user_id: uuid.UUID
+    action: str
+    unzr_info_id: uuid.UUID | None
+    request_id: str | None
+
+
+class AuditStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def record(
+        self, *, user_id: uuid.UUID, request_id: str | None, entries: Sequence[AuditEntry]
+    ) -> None:
+        """Write the rows of one request in one statement; raises if they could not be written, and the
+        caller must then not hand out what it was about to."""
+        if not entries:
+            return
+        rows = [
+            {
+                "user_id": user_id,
+                "action": entry.action,
+                "unzr_info_id": entry.unzr_info_id,
+                "request_id": request_id,
+            }
+            for entry in entries
+        ]
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(_audit), rows)
+
+    async def for_unzr(self, unzr: str) -> list[AuditRow] | None:
+        """Every row about the record of this UNZR, oldest first; None when no such record exists."""
+        async with self._engine.connect() as connection:
+            record_id = await connection.scalar(select(_unzr_info.c.id).where(_unzr_info.c.unzr == unzr))
+            if record_id is None:
+                return None
+            result = await connection.execute(
+                select(
+                    _audit.c.occurred_at,
+                    _audit.c.user_id,
+                    _audit.c.action,
+                    _audit.c.unzr_info_id,
+                    _audit.c.request_id,
+                )
+                .where(_audit.c.unzr_info_id == record_id)
+                .order_by(_audit.c.occurred_at, _audit.c.id)
+            )
+            return [AuditRow(**row) for row in result.mappings()]
+
+    async def prune(self, older_than: dt.timedelta) -> int:
+        """Delete the rows older than this (by the database's clock); the number deleted."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(_audit).where(_audit.c.occurred_at < func.clock_timestamp() - older_than)
+            )
+            return result.rowcount or 0
