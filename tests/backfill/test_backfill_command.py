@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from db.models import UnzrInfo
 from settings import Settings
+from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import StandIn
 from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT
 from unzr.validation import make_unzr
@@ -34,12 +35,9 @@ def command_env(settings: Settings) -> dict[str, str]:
 
 
 async def backfill(settings: Settings, *args: str) -> asyncio.subprocess.Process:
+    # Tests send it SIGINT: it starts with the default disposition, whatever pytest inherited.
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli.main",
-        "backfill",
-        *args,
+        *with_default_signals([sys.executable, "-m", "cli.main", "backfill", *args]),
         env=command_env(settings),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
