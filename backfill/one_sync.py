@@ -20,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from backfill.temporal_outage import OutageWatch, is_transient
 from db.models import UnzrInfo
 from temporal_client.sync_starter import SyncStarter
+from workflows.sync_models import SyncResult
 
 _RUNNING = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
 
@@ -74,12 +75,16 @@ class OneSync:
             _, handle = await self._starter.start_and_wait_pending(unzr, self._user_id)
         except WorkflowUpdateFailedError:
             # Step 1 failed or a later run owns the row: the run ends on its own; its result says how.
-            return self._starter.client.get_workflow_handle(self._starter.workflow_id(unzr))
+            return self._starter.client.get_workflow_handle(
+                self._starter.workflow_id(unzr), result_type=SyncResult
+            )
         return handle
 
     async def _own_run(self, unzr: str) -> WorkflowHandle | None:  # type: ignore[type-arg]
         """After a start whose answer was lost: the run to wait for, or None to start again."""
-        handle = self._starter.client.get_workflow_handle(self._starter.workflow_id(unzr))
+        handle = self._starter.client.get_workflow_handle(
+            self._starter.workflow_id(unzr), result_type=SyncResult
+        )
         try:
             description = await handle.describe()
         except RPCError as error:
