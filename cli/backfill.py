@@ -125,8 +125,16 @@ async def _backfill_with(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    connecting = asyncio.create_task(_connect(settings, outage))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not connecting.done():  # Ctrl-C while Temporal was still away
+        connecting.cancel()
+        print("backfill: nothing started (interrupted while connecting to Temporal)", file=sys.stderr)
+        return INTERRUPTED
     try:
-        client = await _connect(settings, outage)
+        client = connecting.result()
     except TemporalOutage as error:
         print(f"backfill: nothing started: {error}; run it again once Temporal answers", file=sys.stderr)
         return TEMPORAL_AWAY

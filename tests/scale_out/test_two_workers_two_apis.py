@@ -145,10 +145,13 @@ async def test_two_workers_two_apis_one_worker_killed(
         workers = [WorkerProcess(environment(values), tmp_path / f"worker-{name}.log") for name in "ab"]
         apis: list[ApiProcess] = []
         try:
-            # Started together: both find the search attributes and the schedule missing.
-            await asyncio.gather(*(worker.start(client, settings.temporal_task_queue) for worker in workers))
+            # All four start together (start-up is most of this test's time); the two workers both find
+            # the search attributes and the schedule missing.
             apis = [ApiProcess(environment(values), tmp_path / f"api-{name}.log") for name in "ab"]
-            await asyncio.gather(*(api.ready() for api in apis))
+            await asyncio.gather(
+                *(worker.start(client, settings.temporal_task_queue) for worker in workers),
+                *(api.ready() for api in apis),
+            )
 
             unzrs = unzrs_for_test(COUNT)
             async with (
