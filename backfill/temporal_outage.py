@@ -30,11 +30,10 @@ class TemporalOutage(Exception):
 
 
 def is_transient(error: BaseException) -> bool:
-    """A dropped connection, a restarting server, an RPC that timed out: the call may be made again.
-    (`Client.connect` reports an unreachable server as a RuntimeError.)"""
+    """A dropped connection, a restarting server, an RPC that timed out: the call may be made again."""
     if isinstance(error, RPCError):
         return error.status not in _PERMANENT
-    return isinstance(error, RPCTimeoutOrCancelledError | RuntimeError)
+    return isinstance(error, RPCTimeoutOrCancelledError)
 
 
 def describe_error(error: BaseException) -> str:

@@ -97,7 +97,8 @@ async def _connect(settings: Settings, outage: OutageWatch) -> Client:
         try:
             client = await connect(settings)
         except Exception as error:
-            if not is_transient(error):
+            # `Client.connect` reports a server it cannot reach as a RuntimeError.
+            if not (is_transient(error) or isinstance(error, RuntimeError)):
                 raise
             await outage.failed(error, attempt)
             attempt += 1
