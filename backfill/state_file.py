@@ -28,8 +28,7 @@ def state_path(state_dir: Path, key: bytes, content: bytes) -> Path:
 async def database_now(engine: AsyncEngine) -> dt.datetime:
     """`updated_at` is written with the database's now(); what it is compared with must be too."""
     async with engine.connect() as connection:
-        now = await connection.scalar(text("SELECT now()"))
-    assert isinstance(now, dt.datetime)
+        now: dt.datetime = await connection.scalar(text("SELECT now()"))
     return now
 
 

@@ -24,6 +24,7 @@ from settings import Settings
 from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import StandIn
 from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT
+from tests.support.unzrs import unique_unzr
 from unzr.validation import make_unzr
 
 COUNT = int(os.environ.get("UNZR_SYNC_TEST_BACKFILL_COUNT", "400"))
@@ -163,3 +164,53 @@ async def test_a_bad_line_starts_nothing(running_worker: Client, settings: Setti
             assert await connection.scalar(select(func.count()).select_from(UnzrInfo)) == 0
     finally:
         await engine.dispose()
+
+
+# Runs the command with the host's clock a day ahead, as far as the backfill's own modules can tell:
+# whatever they compare must come from the database's clock, so nothing changes.
+_HOST_CLOCK_A_DAY_AHEAD = """
+import datetime, importlib, runpy, sys
+
+class _Ahead(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.now(tz) + datetime.timedelta(days=1)
+
+class _DatetimeModuleAhead:
+    def __getattr__(self, name):
+        return _Ahead if name == "datetime" else getattr(datetime, name)
+
+for name in ("cli.backfill", "backfill.runner", "backfill.state_file", "backfill.rerun_plan", "backfill.one_sync"):
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        continue
+    if hasattr(module, "dt"):
+        module.dt = _DatetimeModuleAhead()
+sys.argv = ["unzr-sync", *sys.argv[1:]]
+runpy.run_module("cli.main", run_name="__main__")
+"""
+
+
+async def test_a_host_clock_that_is_off_changes_nothing(
+    running_worker: Client, settings: Settings, stand_in: StandIn, tmp_path: Path
+) -> None:
+    unzrs = [unique_unzr(FOUND) for _ in range(3)]
+    path = tmp_path / "unzrs.txt"
+    path.write_text("\n".join(unzrs) + "\n")
+    for run in ("first", "rerun"):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _HOST_CLOCK_A_DAY_AHEAD,
+            "backfill",
+            str(path),
+            env=command_env(settings, tmp_path / "state"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        assert process.returncode == 0, (run, err.decode()[-3000:])
+    # The rerun skipped all three: the first run's start was not taken from the host's clock.
+    assert [stand_in.calls().get(unzr) for unzr in unzrs] == [1, 1, 1], out.decode()
+    assert "already processed since the first run 3 (skipped)" in out.decode(), out.decode()
