@@ -1,14 +1,17 @@
 """Sync every UNZR of a file (one a line, or a CSV column), with bounded concurrency; resumable.
 
 Every line is validated first: a bad one is reported as `line N: reason` and nothing starts (unless
---skip-invalid). Interrupted (Ctrl-C) and run again on the same file, it repeats no finished sync and
-joins the ones still running. Ends with a summary by outcome."""
+--skip-invalid). Run again on the same file (after Ctrl-C, an outage, or to retry), it skips rows turned
+`processed` since the first run, starts again those that are `failed` (not with --no-retry) and joins the
+syncs still running. Ends with a summary by outcome.
+
+Exit codes: 0 every UNZR done and none failed; 1 some UNZR's row is `failed`; 2 bad input; 75 Temporal did
+not answer for UNZR_SYNC_BACKFILL_OUTAGE_SECONDS (run again to go on); 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import os
 import signal
 import sys
@@ -16,14 +19,22 @@ import time
 import uuid
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
 from backfill.input_file import read_backfill_file
-from backfill.runner import BackfillProgress, BackfillState, finished_since, run_backfill
+from backfill.one_sync import OneSync
+from backfill.rerun_plan import plan_rerun
+from backfill.runner import BackfillProgress, run_backfill
+from backfill.state_file import BackfillState
+from backfill.temporal_outage import OutageWatch, TemporalOutage, is_transient
 from db.engine import create_engine_from_settings
 from settings import Settings, load_settings
 from temporal_client.connect import connect
 from temporal_client.sync_starter import SyncStarter
 
 INTERRUPTED = 130
+TEMPORAL_AWAY = 75  # EX_TEMPFAIL: try again later
 BACKFILL_USER = uuid.UUID("00000000-0000-4000-8000-0000000bac0f")
 
 
@@ -33,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="syncs in flight at once (default 32)")
     parser.add_argument("--user", type=uuid.UUID, default=BACKFILL_USER, help="UUID recorded as updated_by")
     parser.add_argument("--skip-invalid", action="store_true", help="report bad lines, sync the rest")
+    parser.add_argument(
+        "--no-retry",
+        action="store_true",
+        help="on a rerun, leave alone the UNZRs whose row turned failed since the first run (default: start them again)",
+    )
 
 
 class ProgressLine:
@@ -65,38 +81,82 @@ class ProgressLine:
 
 def _summary(progress: BackfillProgress) -> str:
     parts = [f"{name} {count}" for name, count in sorted(progress.outcomes.items())]
-    if progress.skipped:
-        parts.append(f"already done {progress.skipped}")
+    plan = progress.plan
+    if plan.retried:
+        parts.append(f"{plan.retried} of them started again after a failure")
+    if plan.already_processed:
+        parts.append(f"already processed since the first run {plan.already_processed} (skipped)")
+    if plan.failed_not_retried:
+        parts.append(f"failed earlier, not retried (--no-retry) {plan.failed_not_retried}")
     return f"backfill: {progress.done} of {progress.total}: " + (", ".join(parts) or "nothing to do")
 
 
-async def _backfill(settings: Settings, args: argparse.Namespace, unzrs: list[str]) -> int:
-    state = BackfillState.load_or_begin(args.file, dt.datetime.now(dt.UTC))
+async def _connect(settings: Settings, outage: OutageWatch) -> Client:
+    attempt = 0
+    while True:
+        try:
+            client = await connect(settings)
+        except Exception as error:
+            # `Client.connect` reports a server it cannot reach as a RuntimeError.
+            if not (is_transient(error) or isinstance(error, RuntimeError)):
+                raise
+            await outage.failed(error, attempt)
+            attempt += 1
+            continue
+        outage.answered()
+        return client
+
+
+async def _backfill(settings: Settings, args: argparse.Namespace, unzrs: list[str], content: bytes) -> int:
     engine = create_engine_from_settings(settings)
     try:
-        done = await finished_since(engine, unzrs, state.started_at)
+        return await _backfill_with(engine, settings, args, unzrs, content)
     finally:
         await engine.dispose()
-    starter = SyncStarter(await connect(settings), settings)
+
+
+async def _backfill_with(
+    engine: AsyncEngine, settings: Settings, args: argparse.Namespace, unzrs: list[str], content: bytes
+) -> int:
+    key = settings.workflow_id_key.get_secret_value().encode()
+    state = await BackfillState.begin_or_resume(engine, settings.backfill_state_dir, key, content)
+    plan = await plan_rerun(engine, unzrs, state.first_started_at, retry_failed=not args.no_retry)
+    outage = OutageWatch(settings.backfill_outage_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    connecting = asyncio.create_task(_connect(settings, outage))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not connecting.done():  # Ctrl-C while Temporal was still away
+        connecting.cancel()
+        print("backfill: nothing started (interrupted while connecting to Temporal)", file=sys.stderr)
+        return INTERRUPTED
+    try:
+        client = connecting.result()
+    except TemporalOutage as error:
+        print(f"backfill: nothing started: {error}; run it again once Temporal answers", file=sys.stderr)
+        return TEMPORAL_AWAY
+    sync = OneSync(
+        SyncStarter(client, settings), engine, args.user, began=state.this_run_began, outage=outage
+    )
     progress = await run_backfill(
-        starter,
-        unzrs,
-        args.user,
-        concurrency=args.concurrency,
-        already_done=done,
-        on_progress=ProgressLine(),
-        stop=stop,
+        sync, plan, len(unzrs), concurrency=args.concurrency, on_progress=ProgressLine(), stop=stop
     )
     print(file=sys.stderr)
+    if progress.outage is not None:
+        print(
+            _summary(progress) + f" (stopped: {progress.outage}; run it again once Temporal answers)",
+            file=sys.stderr,
+        )
+        return TEMPORAL_AWAY
     if progress.interrupted:
         print(_summary(progress) + " (interrupted; run again to go on)", file=sys.stderr)
         return INTERRUPTED
     print(_summary(progress))
-    return 0 if progress.outcomes["failed"] == 0 else 1
+    return 1 if progress.any_failed else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,8 +177,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if parsed.duplicates:
         print(f"{parsed.duplicates} duplicate line(s): each UNZR is synced once", file=sys.stderr)
-    code = asyncio.run(_backfill(settings, args, parsed.unzrs))
-    if code == INTERRUPTED:
+    code = asyncio.run(_backfill(settings, args, parsed.unzrs, args.file.read_bytes()))
+    if code in (INTERRUPTED, TEMPORAL_AWAY):
         # The syncs in flight were cancelled mid-RPC; at interpreter exit, collecting the Temporal
         # client's native futures hung the process (seen: stuck in "Garbage-collecting"). Everything
         # is printed and the syncs live on in Temporal, so leave without finalization.

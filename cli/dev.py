@@ -1,5 +1,10 @@
 """Run the whole service locally in the foreground: PostgreSQL, Temporal with its web UI, the stand-in
-register, migrations, the worker and the API. Ctrl-C stops everything it started."""
+register, migrations, the worker and the API. Ctrl-C stops everything it started.
+
+SIGINT (Ctrl-C) and SIGTERM always stop it, cleanly, even when it was started with SIGINT ignored (as a
+background job of a script, under nohup, by some CI runners): it installs its own handlers whatever it
+inherited, so `kill -INT` stops the stack wherever it runs. To keep it running past a terminal's Ctrl-C,
+start it in a session of its own (`setsid unzr-sync dev`), not with SIGINT ignored."""
 
 from __future__ import annotations
 
@@ -34,6 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def install_stop_handlers() -> None:
+    """SIGINT and SIGTERM stop the stack. Python installs no SIGINT handler when it starts with SIGINT
+    ignored; a stack that then ignored Ctrl-C and `kill -INT` would outlive whoever started it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
 
 
 def _hide_password(url: str) -> str:
@@ -89,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     except DevStackMissing as missing:
         print(missing, file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    install_stop_handlers()
     supervisor = Supervisor()
     with_api = importlib.util.find_spec("cli.api") is not None
     try:

@@ -43,8 +43,12 @@ def free_port() -> int:
 # Run before the child's own command: on Linux, ask for SIGKILL when the parent dies, then exec the
 # command (the request survives exec). A prelude process instead of `preexec_fn`, which is not safe
 # in a process with threads, as the test process is (Temporal's runtime, asyncio.to_thread).
+# SIGTERM and SIGINT go back to their defaults: a suite started with them ignored (nohup, a background
+# job) would otherwise pass that on, and stop() would wait out its grace period for nothing.
 _PRELUDE = (
     "import ctypes, os, signal, sys\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
     "if sys.platform.startswith('linux'):\n"
     f"    ctypes.CDLL(None, use_errno=True).prctl({_PR_SET_PDEATHSIG}, signal.SIGKILL)\n"
     "os.execv(sys.argv[1], sys.argv[1:])\n"

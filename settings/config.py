@@ -160,6 +160,20 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds after which the register step fails, retries included."
     )
 
+    # --- backfill reruns and outages (issue 10b)
+    backfill_state_dir: Path = Field(
+        Path(".local/backfill"),
+        description="Where `unzr-sync backfill` keeps its resume files (mode 0600, named by a keyed hash "
+        "of the input file); relative to the working directory.",
+    )
+    backfill_outage_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="How long `unzr-sync backfill` keeps retrying while Temporal does not answer before "
+        "it stops (exit 75; run it again to go on).",
+    )
+
     # --- API
     jwt_secret: SecretStr | None = Field(
         SecretStr(DEV_JWT_SECRET), description="HS256 secret for development and tests; empty to disable."

@@ -4,6 +4,7 @@ joins the running sync of the same UNZR instead of starting a second one."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -56,13 +57,25 @@ class SyncStarter:
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             static_summary="UNZR info sync from the EIS MVS register",
         )
-        record: UnzrInfoRecord = await self._client.execute_update_with_start_workflow(
-            SyncUnzrInfo.wait_pending,  # type: ignore[arg-type]  # the SDK's stub mistypes async updates
-            start_workflow_operation=start,
-        )
+        try:
+            record: UnzrInfoRecord = await self._client.execute_update_with_start_workflow(
+                SyncUnzrInfo.wait_pending,  # type: ignore[arg-type]  # the SDK's stub mistypes async updates
+                start_workflow_operation=start,
+            )
+        except BaseException:
+            _retrieve_start_failure(start)
+            raise
         return record, await start.workflow_handle()
 
     async def run_to_end(self, unzr: str, user_id: uuid.UUID) -> SyncResult:
         """Start (or join) the sync and wait for its result; raises WorkflowFailureError when it failed."""
         _, handle = await self.start_and_wait_pending(unzr, user_id)
         return await handle.result()
+
+
+def _retrieve_start_failure(start: WithStartWorkflowOperation[Any, Any]) -> None:
+    """When the call fails (Temporal away), the SDK sets the same error on the start operation's own
+    future; left unretrieved, asyncio prints it with a traceback when the future is collected."""
+    future = start._workflow_handle  # the SDK offers only an await, which would hang if it is unset
+    if future.done() and not future.cancelled():
+        future.exception()

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from devstack.readiness import tcp_open
+from tests.support.child_signals import with_default_signals
 from tests.support.ports import free_port
 
 READY_DEADLINE = 180.0
@@ -56,7 +57,10 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     output = tmp / "dev.log"
     with output.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "dev", "--data-dir", str(tmp / "data"), *arguments],
+            # The test sends it SIGINT: whatever disposition pytest inherited, the child starts at the default.
+            with_default_signals(
+                [sys.executable, "-m", "cli.main", "dev", "--data-dir", str(tmp / "data"), *arguments]
+            ),
             env=_clean_env(),
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -13,6 +13,7 @@ from temporalio.client import Client
 
 from settings import Settings
 from temporal_client.sync_starter import SyncStarter
+from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import FOUND
 from tests.support.unzrs import unique_unzr
@@ -30,8 +31,11 @@ async def test_sigterm_lets_the_sync_in_flight_finish(temporal_client: Client, s
             "UNZR_SYNC_REGISTER_URL": slow_register.url,
             "UNZR_SYNC_LOG_FORMAT": "text",
         }
+        # Both workers get SIGTERM: they start with its default disposition, whatever pytest inherited.
         worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "cli.main", "worker", env=env, stderr=asyncio.subprocess.PIPE
+            *with_default_signals([sys.executable, "-m", "cli.main", "worker"]),
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             starter = SyncStarter(temporal_client, settings)
@@ -49,7 +53,7 @@ async def test_sigterm_lets_the_sync_in_flight_finish(temporal_client: Client, s
             # so a second worker finishes the run.
             assert slow_register.calls().get(unzr) == 1
             restarted = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "cli.main", "worker", env=env
+                *with_default_signals([sys.executable, "-m", "cli.main", "worker"]), env=env
             )
             try:
                 result = await asyncio.wait_for(handle.result(), 60)
