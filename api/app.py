@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
 from api.body_limit import BodySizeLimit
-from api.codec_endpoint import create_codec_app
+from api.codec_endpoint import CODEC_PATH, create_codec_app
+from api.codec_session import CodecSessions
 from api.context import RequestContext, get_context
 from api.health import router as health_router
 from api.schema import create_schema
@@ -70,8 +71,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(health_router)
     app.mount(
-        "/codec",
-        create_codec_app(lambda: services_of_app(app), payload_codec(settings), settings.temporal_ui_url),
+        CODEC_PATH,
+        create_codec_app(
+            lambda: services_of_app(app),
+            payload_codec(settings),
+            settings.temporal_ui_url,
+            CodecSessions(settings),
+        ),
     )
 
     @app.get("/metrics", include_in_schema=False)
