@@ -16,6 +16,7 @@ from api.body_limit import BodySizeLimit
 from api.codec_endpoint import CODEC_PATH, create_codec_app
 from api.codec_session import CodecSessions
 from api.context import RequestContext, get_context
+from api.graphiql_offline import offline_page, static_router
 from api.health import router as health_router
 from api.schema import create_schema
 from api.services import ApiServices, open_services
@@ -41,6 +42,11 @@ class _GraphQLRouter(GraphQLRouter[RequestContext, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return value
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # Scripts and styles from the API itself, not from a CDN (api/graphiql_offline.py).
+        return offline_page(super().graphql_ide_html)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -69,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
         subscription_protocols=(),
     )
     app.include_router(graphql, prefix="/graphql")
+    if settings.graphiql:
+        app.include_router(static_router())
     app.include_router(health_router)
     app.mount(
         CODEC_PATH,

@@ -4,14 +4,15 @@ downloaded by `playwright install`). A test that needs it skips, saying why, whe
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.async_api import Browser as AsyncBrowser
     from playwright.sync_api import Browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,3 +37,17 @@ def headless_chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@asynccontextmanager
+async def headless_chromium_async() -> AsyncIterator[AsyncBrowser]:
+    """The same browser for async tests (Playwright's sync API refuses to run inside an event loop)."""
+    executable = chromium_path()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
