@@ -21,6 +21,7 @@ from api.health import router as health_router
 from api.schema import create_schema
 from api.services import ApiServices, open_services
 from observability.api_metrics import ApiMetrics
+from observability.pending_rows import PendingRowsGauge
 from settings import Settings
 from temporal_client.connect import payload_codec
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     metrics = ApiMetrics()
+    pending_rows = PendingRowsGauge(metrics.registry, settings.reconcile_grace_seconds)
     graphql: GraphQLRouter[RequestContext, None] = _GraphQLRouter(
         create_schema(settings, metrics),
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -89,8 +91,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> Response:
+    async def prometheus_metrics() -> Response:
         # Scraped without a token: it holds counts and latencies only.
+        await pending_rows.refresh(services_of_app(app).engine)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
