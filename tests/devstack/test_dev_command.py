@@ -110,16 +110,14 @@ def test_a_child_that_dies_is_restarted(dev_stack: DevStack) -> None:
     dev_stack.wait_for("worker restarted and ready", 90)
 
 
-def _sync_row(dev_stack: DevStack, unzr: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "sync", unzr],
-        env=dev_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    row: dict[str, Any] = json.loads(done.stdout)
-    return row
+def _sync_rows(dev_stack: DevStack, *unzrs: str) -> list[dict[str, Any]]:
+    """`unzr-sync sync` of each UNZR, side by side; the final rows."""
+    command = [sys.executable, "-m", "cli.main", "sync"]
+    runs = [
+        subprocess.Popen([*command, unzr], env=dev_stack.env, stdout=subprocess.PIPE, text=True)
+        for unzr in unzrs
+    ]
+    return [json.loads(run.communicate(timeout=120)[0]) for run in runs]
 
 
 CODEC_ERROR = "Codec Server could not connect"
@@ -128,8 +126,7 @@ CIPHERTEXT_INPUT = r'Input\s+"[A-Za-z0-9+/=]{100,}"'
 
 
 def test_the_printed_link_lets_this_browser_read_runs_decoded_and_no_other(dev_stack: DevStack) -> None:
-    found = _sync_row(dev_stack, unique_unzr(FOUND))
-    failed = _sync_row(dev_stack, unique_unzr(PERMANENT_FAULT))
+    found, failed = _sync_rows(dev_stack, unique_unzr(FOUND), unique_unzr(PERMANENT_FAULT))
     assert found["job_status"] == "processed" and failed["job_status"] == "failed"
     ui = f"http://127.0.0.1:{dev_stack.ports['temporal-ui']}"
     [link] = re.findall(rf"{re.escape(ui)}/codec/session\?ticket=\S+", dev_stack.text())
@@ -174,6 +171,32 @@ def test_the_printed_link_lets_this_browser_read_runs_decoded_and_no_other(dev_s
         stranger.goto(link)
         assert [cookie for cookie in stranger.context.cookies() if cookie["name"] == COOKIE_NAME] == []
         assert "expired or was used already" in stranger.inner_text("body")
+
+        # As in Compose: the UI calls the API's codec on another origin with `includeCredentials`
+        # (set here through the UI's own codec settings), after the operator pasted a token into the
+        # API's sign-in form. CORS must allow the UI's origin with credentials.
+        api = f"http://127.0.0.1:{dev_stack.ports['api']}"
+        [token] = re.findall(r"Authorization: Bearer (\S+)", dev_stack.text())
+        cross_origin = browser.new_context()
+        cross_origin.add_init_script(_ui_codec_settings(ui, f"{api}/codec"))
+        operator = cross_origin.new_page()
+        operator.goto(f"{api}/codec/session")
+        operator.fill("input[name=token]", token)
+        operator.click("button[type=submit]")
+        operator.wait_for_url(f"{ui}/**", timeout=PAGE_DEADLINE_MS)
+        operator.goto(run_page(failed))
+        operator.get_by_text(failed["last_error"]["message"]).first.wait_for(timeout=PAGE_DEADLINE_MS)
+        assert CODEC_ERROR not in operator.inner_text("body")
+
+
+def _ui_codec_settings(ui: str, endpoint: str) -> str:
+    """A script setting the Temporal UI's codec settings in its local storage (on the UI's origin)."""
+    values = {"endpoint": json.dumps(endpoint), "includeCredentials": "true"}
+    values["overrideRemoteCodecConfiguration"] = "true"
+    lines = [
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(value)});" for key, value in values.items()
+    ]
+    return f"if (location.origin === {json.dumps(ui)}) {{ {' '.join(lines)} }}"
 
 
 def test_ctrl_c_stops_every_child(dev_stack: DevStack) -> None:
