@@ -11,12 +11,13 @@ from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.ides import get_graphql_ide_html
 
 from api.body_limit import BodySizeLimit
 from api.codec_endpoint import CODEC_PATH, create_codec_app
 from api.codec_session import CodecSessions
 from api.context import RequestContext, get_context
-from api.graphiql_offline import offline_page, static_router
+from api.graphiql_offline import check_installed, offline_page, static_router
 from api.health import router as health_router
 from api.schema import create_schema
 from api.services import ApiServices, open_services
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(graphql, prefix="/graphql")
     if settings.graphiql:
+        check_installed(get_graphql_ide_html(graphql_ide="graphiql"))
         app.include_router(static_router())
     app.include_router(health_router)
     app.mount(

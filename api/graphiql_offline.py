@@ -36,10 +36,23 @@ def offline_page(html: str) -> str:
     def local(match: re.Match[str]) -> str:
         asset = match["asset"]
         if asset not in vendored_assets():
-            raise GraphiQLAssetMissing(f"GraphiQL needs {asset}, which is not vendored")
+            raise GraphiQLAssetMissing(
+                f"GraphiQL needs {asset}, which is not vendored: run `python -m build_tools.vendor_graphiql`"
+            )
         return f'{match["attribute"]}="{STATIC_PREFIX}/{asset}"'
 
     return _CDN_URL.sub(local, html)
+
+
+def check_installed(page: str) -> None:
+    """At start-up, with GraphiQL on: every file the page needs is installed, or a clear error."""
+    offline_page(page)
+    for asset in vendored_assets():
+        if not resources.files("api").joinpath("graphiql_static", *asset.split("/")).is_file():
+            raise GraphiQLAssetMissing(
+                f"GraphiQL's {asset} is not installed: run `python -m build_tools.vendor_graphiql` "
+                "(make install does), or set UNZR_SYNC_GRAPHIQL=false"
+            )
 
 
 def _read_asset(asset: str) -> bytes:

@@ -5,14 +5,16 @@ the development token."""
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, urlsplit
 
+import pytest
 from fastapi import FastAPI
 from playwright.async_api import Route
 
 from api.app import create_app
 from api.dev_tokens import issue_dev_token
-from api.graphiql_offline import STATIC_PREFIX, vendored_assets
+from api.graphiql_offline import STATIC_PREFIX, GraphiQLAssetMissing, vendored_assets
 from settings import Settings
 from tests.api.conftest import TEST_USER
 from tests.support.asgi_server import serve_app
@@ -106,3 +108,16 @@ async def test_only_the_vendored_files_are_served(settings: Settings) -> None:
     off = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=off), base_url="http://api.test") as http:
         assert (await http.get(f"{STATIC_PREFIX}/{asset}")).status_code == 404
+
+
+def test_with_a_file_missing_graphiql_refuses_to_start_naming_the_command(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.graphiql_offline as offline
+
+    installed = offline.vendored_assets()
+    missing = "graphiql@0.0.0/not-installed.js"
+    monkeypatch.setattr(offline, "vendored_assets", lambda: installed | {missing})
+    with pytest.raises(GraphiQLAssetMissing, match=rf"{re.escape(missing)} is not installed"):
+        create_app(settings.model_copy(update={"graphiql": True}))
+    create_app(settings)  # GraphiQL off: nothing needed
