@@ -11,15 +11,19 @@ from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.ides import get_graphql_ide_html
 
 from api.body_limit import BodySizeLimit
-from api.codec_endpoint import create_codec_app
+from api.codec_endpoint import CODEC_PATH, create_codec_app
+from api.codec_session import CodecSessions
 from api.context import RequestContext, get_context
+from api.graphiql_offline import check_installed, offline_page, static_router
 from api.health import router as health_router
 from api.request_ids import add_request_ids
 from api.schema import create_schema
 from api.services import ApiServices, open_services
 from observability.api_metrics import ApiMetrics
+from observability.pending_rows import PendingRowsGauge
 from settings import Settings
 from temporal_client.connect import payload_codec
 
@@ -42,6 +46,11 @@ class _GraphQLRouter(GraphQLRouter[RequestContext, None]):
             raise HTTPException(400, "The request body must be a JSON object")
         return value
 
+    @property
+    def graphql_ide_html(self) -> str:
+        # Scripts and styles from the API itself, not from a CDN (api/graphiql_offline.py).
+        return offline_page(super().graphql_ide_html)
+
 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
@@ -59,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     metrics = ApiMetrics()
+    pending_rows = PendingRowsGauge(metrics.registry, settings.reconcile_grace_seconds)
     graphql: GraphQLRouter[RequestContext, None] = _GraphQLRouter(
         create_schema(settings, metrics),
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -69,15 +79,24 @@ def create_app(settings: Settings) -> FastAPI:
         subscription_protocols=(),
     )
     app.include_router(graphql, prefix="/graphql")
+    if settings.graphiql:
+        check_installed(get_graphql_ide_html(graphql_ide="graphiql"))
+        app.include_router(static_router())
     app.include_router(health_router)
     app.mount(
-        "/codec",
-        create_codec_app(lambda: services_of_app(app), payload_codec(settings), settings.temporal_ui_url),
+        CODEC_PATH,
+        create_codec_app(
+            lambda: services_of_app(app),
+            payload_codec(settings),
+            settings.temporal_ui_url,
+            CodecSessions(settings),
+        ),
     )
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> Response:
+    async def prometheus_metrics() -> Response:
         # Scraped without a token: it holds counts and latencies only.
+        await pending_rows.refresh(services_of_app(app).engine)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)

@@ -80,6 +80,16 @@ def _print_ready(urls: StackUrls) -> None:
             f"  development token (user {DEV_USER}, scopes unzr:read unzr:write, valid 12 h):",
             f"  Authorization: Bearer {token}",
         ]
+        if urls.codec_sign_in is not None:
+            from api.codec_session import CodecSessions
+
+            ticket = CodecSessions(load_settings()).issue_ticket(DEV_USER)
+            lines += [
+                "",
+                "  see runs decoded: open this link once, within 15 min, to sign this browser in to the",
+                "  Temporal web UI's codec (later: open the link without ?ticket=… and paste the token):",
+                f"  {urls.codec_sign_in}?ticket={ticket}",
+            ]
     lines += ["", "  try: unzr-sync sync 19910824-00026        (Ctrl-C stops everything)", ""]
     print("\n".join(lines), flush=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import uuid
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class StackUrls:
     register: str
     api: str | None
     worker_metrics: str
+    # Where a browser signs in to the codec (through the UI gateway); None when the UI is not ours.
+    codec_sign_in: str | None = None
 
 
 def _self(*args: str) -> list[str]:
@@ -71,25 +74,33 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
 
     temporal = os.environ.get(f"{ENV_PREFIX}TEMPORAL_ADDRESS")
     temporal_ui = os.environ.get(f"{ENV_PREFIX}TEMPORAL_UI_URL", f"http://127.0.0.1:{ports.temporal_ui}")
+    codec_sign_in = None
     if temporal is None:
         temporal = f"127.0.0.1:{ports.temporal}"
+        # The UI itself listens on a private port; users reach it through the gateway, which serves
+        # the API's codec on the UI's own origin (devstack/ui_gateway.py says why).
+        ui_private = f"http://127.0.0.1:{_free_loopback_port()}"
         command = dev_server_command(
             ports.temporal,
             data_dir / "temporal.db",
-            ui_port=ports.temporal_ui,
-            # The UI decrypts payloads through the API, for a caller whose token may read them.
-            codec_endpoint=f"http://127.0.0.1:{ports.api}/codec",
+            ui_port=int(ui_private.rsplit(":", 1)[1]),
+            # The UI decrypts payloads through the API, for a browser signed in as a reader.
+            codec_endpoint=f"{temporal_ui.rstrip('/')}/codec",
         )
         supervisor.start(
             ChildSpec(
                 "temporal",
                 command,
-                lambda: tcp_open("127.0.0.1", ports.temporal) and http_ok(temporal_ui),
+                lambda: tcp_open("127.0.0.1", ports.temporal) and http_ok(ui_private),
             )
         )
         # Our own plain dev server: a Temporal profile of the developer's (TLS, API key, namespace of
         # another cluster) must not apply to it.
         env[f"{ENV_PREFIX}TEMPORAL_ENV_CONFIG"] = "false"
+        gateway = [sys.executable, "-m", "devstack.ui_gateway", "--port", str(ports.temporal_ui)]
+        gateway += ["--ui", ui_private, "--api", f"http://127.0.0.1:{ports.api}"]
+        supervisor.start(ChildSpec("temporal ui gateway", gateway, lambda: http_ok(temporal_ui)))
+        codec_sign_in = f"{temporal_ui.rstrip('/')}/codec/session"
     env[f"{ENV_PREFIX}TEMPORAL_ADDRESS"] = temporal
     env[f"{ENV_PREFIX}TEMPORAL_UI_URL"] = temporal_ui
 
@@ -137,7 +148,15 @@ def start_stack(supervisor: Supervisor, data_dir: Path, ports: DevPorts, *, with
         register,
         api_url,
         f"http://127.0.0.1:{ports.worker_metrics}/metrics",
+        codec_sign_in,
     )
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _worker_ready(supervisor: Supervisor, namespace: str, task_queue: str) -> bool:

@@ -25,7 +25,10 @@ def dev_server_command(
     """`temporal server start-dev` on loopback, persisted to `db_file`, with the workflow's search
     attributes registered; headless unless `ui_port` is given."""
     command = [temporal_cli_path(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
-    command += ["--ui-port", str(ui_port)] if ui_port is not None else ["--headless"]
+    # The UI's newsfeed comes from the internet, which development machines may not reach.
+    command += (
+        ["--ui-port", str(ui_port), "--ui-disable-news-fetch"] if ui_port is not None else ["--headless"]
+    )
     if codec_endpoint is not None:
         command.append(f"--ui-codec-endpoint={codec_endpoint}")
     command += ["--db-filename", str(db_file), "--log-level", "warn"]

