@@ -22,7 +22,8 @@ from db.unzr_info_store import UnzrInfoStore
 from register.client import RegisterClient
 from settings import Settings
 from workflows.reconcile_pending import ReconcilePendingSyncs
-from workflows.sync_unzr_info import SyncUnzrInfo, register_task_queue
+from workflows.sync_models import register_task_queue
+from workflows.sync_unzr_info import SyncUnzrInfo
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
