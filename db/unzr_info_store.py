@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -144,16 +144,19 @@ class UnzrInfoStore:
             values={"job_status": "failed", "updated_by": user_id, "last_error": error},
         )
 
-    async def pending_older_than(self, seconds: float, limit: int) -> list[UnzrInfoRecord]:
-        """Rows still `pending` that were last touched more than `seconds` ago, oldest first."""
+    async def pending_older_than(
+        self, seconds: float, limit: int, *, after: tuple[dt.datetime, uuid.UUID] | None = None
+    ) -> list[UnzrInfoRecord]:
+        """Rows still `pending` that were last touched more than `seconds` ago, oldest first; a page
+        of `limit` rows after the (updated_at, id) of the previous page's last row."""
+        conditions = [
+            _table.c.job_status == "pending",
+            _table.c.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+        ]
+        if after is not None:
+            conditions.append(tuple_(_table.c.updated_at, _table.c.id) > tuple_(*after))
         statement = (
-            select(*_table.c)
-            .where(
-                _table.c.job_status == "pending",
-                _table.c.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
-            )
-            .order_by(_table.c.updated_at)
-            .limit(limit)
+            select(*_table.c).where(*conditions).order_by(_table.c.updated_at, _table.c.id).limit(limit)
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(statement)).mappings().all()
