@@ -122,6 +122,17 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds after which the register step fails, retries included."
     )
 
+    # --- sync run deadlines (issue 10: releases, resets and stuck runs)
+    database_step_deadline: float = Field(
+        600.0,
+        gt=0,
+        le=86_400,
+        description="Seconds one database step of a sync (writing the row) may take, its retries "
+        "included. A sync run times out after UNZR_SYNC_REGISTER_RETRY_DEADLINE plus three of these "
+        "(step 1, the final write, and the workflow tasks between them); the reconciler then marks its "
+        "row `failed`.",
+    )
+
     # --- API
     jwt_secret: SecretStr | None = Field(
         SecretStr(DEV_JWT_SECRET), description="HS256 secret for development and tests; empty to disable."

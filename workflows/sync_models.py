@@ -48,6 +48,16 @@ class SyncRequest(BaseModel):
     unzr: str
     user_id: uuid.UUID
     register_retry: RegisterRetryPolicy = Field(default_factory=RegisterRetryPolicy)
+    # How long a database step may take, retries included (UNZR_SYNC_DATABASE_STEP_DEADLINE); runs
+    # started before it was a setting had these 600 seconds.
+    database_step_deadline_seconds: float = 600.0
+
+
+def run_timeout(register_deadline_seconds: float, database_step_deadline_seconds: float) -> float:
+    """The execution timeout of a sync run, in seconds: the register step's deadline and three
+    database-step deadlines (step 1, the final write, and slack for the workflow tasks between them).
+    Each step's deadline already counts the time it waits for a worker."""
+    return register_deadline_seconds + 3 * database_step_deadline_seconds
 
 
 class UpsertPendingInput(BaseModel):

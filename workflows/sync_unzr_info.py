@@ -46,7 +46,6 @@ DATABASE_STEP_RETRY = RetryPolicy(
     maximum_attempts=60,
 )
 DATABASE_STEP_TIMEOUT = timedelta(seconds=15)
-DATABASE_STEP_DEADLINE = timedelta(minutes=10)
 
 
 def register_retry_policy(policy: RegisterRetryPolicy) -> RetryPolicy:
@@ -109,6 +108,7 @@ class SyncUnzrInfo:
     def __init__(self) -> None:
         self._pending_record: UnzrInfoRecord | None = None
         self._step_one_failed: str | None = None
+        self._database_step_deadline = timedelta(minutes=10)
 
     @workflow.update(name=WAIT_PENDING_UPDATE)
     async def wait_pending(self) -> UnzrInfoRecord:
@@ -123,6 +123,7 @@ class SyncUnzrInfo:
     @workflow.run
     async def run(self, request: SyncRequest) -> SyncResult:
         info = workflow.info()
+        self._database_step_deadline = timedelta(seconds=request.database_step_deadline_seconds)
         workflow.set_current_details("step 1: writing the row as pending")
         try:
             record = await workflow.execute_local_activity_method(
@@ -135,8 +136,8 @@ class SyncUnzrInfo:
                     run_started_at=info.start_time,
                 ),
                 summary="step 1: pending",
-                start_to_close_timeout=DATABASE_STEP_TIMEOUT,
-                schedule_to_close_timeout=DATABASE_STEP_DEADLINE,
+                start_to_close_timeout=min(DATABASE_STEP_TIMEOUT, self._database_step_deadline),
+                schedule_to_close_timeout=self._database_step_deadline,
                 retry_policy=DATABASE_STEP_RETRY,
             )
         except (ActivityError, asyncio.CancelledError) as error:
@@ -191,8 +192,8 @@ class SyncUnzrInfo:
             step,
             finish,
             summary=summary,
-            start_to_close_timeout=DATABASE_STEP_TIMEOUT,
-            schedule_to_close_timeout=DATABASE_STEP_DEADLINE,
+            start_to_close_timeout=min(DATABASE_STEP_TIMEOUT, self._database_step_deadline),
+            schedule_to_close_timeout=self._database_step_deadline,
             retry_policy=DATABASE_STEP_RETRY,
         )
 
