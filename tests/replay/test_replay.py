@@ -43,8 +43,8 @@ RECORD_SHAPE = os.environ.get("UNZR_SYNC_RECORD_HISTORIES", "")
 USER = uuid.UUID("33333333-3333-4333-8333-333333333333")
 
 
-def read_manifest() -> dict[str, dict[str, str]]:
-    histories: dict[str, dict[str, str]] = json.loads(MANIFEST.read_text())["histories"]
+def read_manifest() -> dict[str, dict[str, Any]]:
+    histories: dict[str, dict[str, Any]] = json.loads(MANIFEST.read_text())["histories"]
     return histories
 
 
@@ -64,7 +64,13 @@ def test_the_manifest_lists_every_history_unchanged() -> None:
     assert {entry["case"] for entry in listed.values() if entry["shape"] == "release1"} == set(CASES)
 
 
-@pytest.mark.parametrize("name", sorted(read_manifest()))
+def replayed() -> list[str]:
+    """Every listed history but those of a shape whose patch was deprecated (`"retired": true`, see
+    docs/operations.md): their runs are all closed, and the code no longer takes their path."""
+    return sorted(name for name, entry in read_manifest().items() if not entry.get("retired", False))
+
+
+@pytest.mark.parametrize("name", replayed())
 async def test_replay(name: str, settings: Settings) -> None:
     replayer = Replayer(workflows=[SyncUnzrInfo], data_converter=data_converter(settings))
     result = await replayer.replay_workflow(
