@@ -15,7 +15,13 @@ from typing import NoReturn
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, TimeoutError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    FailureError,
+    TimeoutError,
+)
 
 with workflow.unsafe.imports_passed_through():
     # The activity class is imported for its methods' names and types only; its clients live in the
@@ -46,6 +52,9 @@ DATABASE_STEP_RETRY = RetryPolicy(
     maximum_attempts=60,
 )
 DATABASE_STEP_TIMEOUT = timedelta(seconds=15)
+
+# Patches (docs/operations.md, "Releasing a workflow change"): each names one change of commands.
+STEP_ONE_FAILURE_REPORTED = "step-one-failure-reported"
 
 
 def register_retry_policy(policy: RegisterRetryPolicy) -> RetryPolicy:
@@ -140,8 +149,18 @@ class SyncUnzrInfo:
                 schedule_to_close_timeout=self._database_step_deadline,
                 retry_policy=DATABASE_STEP_RETRY,
             )
-        except (ActivityError, asyncio.CancelledError) as error:
+        except (FailureError, asyncio.CancelledError) as error:
+            # A local activity's failure arrives as its cause (ApplicationError, TimeoutError), not
+            # wrapped in an ActivityError.
+            if not workflow.patched(STEP_ONE_FAILURE_REPORTED):
+                # Release 1: caught only ActivityError (which a local activity never raises) and ended
+                # at once, so `wait_pending` callers got Temporal's AcceptedUpdateCompletedWorkflow.
+                if isinstance(error, ActivityError | asyncio.CancelledError):
+                    self._step_one_failed = describe_failure(error).code
+                raise
+            # Release 2: every `wait_pending` caller hears StepOneFailed before the run ends.
             self._step_one_failed = describe_failure(error).code
+            await workflow.wait_condition(workflow.all_handlers_finished)
             raise
         if record is None:
             # A later run owns the row already: this one must not touch it again.

@@ -10,8 +10,8 @@ in docs/operations.md) and adds histories of the new shape beside the old ones:
 
     UNZR_SYNC_RECORD_HISTORIES=release2 .venv/bin/python -m pytest tests/replay -k record
 
-which runs one sync per case on the test stack and writes `release2-<case>.json`, adding them to the
-manifest. It refuses a shape that the manifest already holds and never writes over a file.
+which runs one sync per case on the test stack (found, empty, failed, retried, and since release 2 a
+run whose step 1 fails, with a stub step 1) and writes `release2-<case>.json`, adding them to the manifest. It refuses a shape that the manifest already holds and never writes over a file.
 """
 
 from __future__ import annotations
@@ -25,19 +25,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WorkflowFailureError, WorkflowHistory
+from temporalio.client import Client, WorkflowFailureError, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
+from db.records import UnzrInfoRecord
 from settings import Settings
 from temporal_client.connect import data_converter
 from temporal_client.sync_starter import SyncStarter
 from tests.support.stand_in_records import EMPTY, FLAKY_TWICE, FOUND, PERMANENT_FAULT
 from tests.support.unzrs import unique_unzr
+from workflows.sync_models import UpsertPendingInput
 from workflows.sync_unzr_info import SyncUnzrInfo
 
 HISTORIES = Path(__file__).parent / "histories"
 MANIFEST = HISTORIES / "MANIFEST.json"
 CASES = {"found": FOUND, "empty": EMPTY, "failed": PERMANENT_FAULT, "retried": FLAKY_TWICE}
+# Recorded since release 2: step 1 failing (a stub step 1 refuses), which the patch
+# `step-one-failure-reported` changed.
+STEP_ONE_FAILED = "step-one-failed"
 # The shape to record, e.g. `release2`; unset: nothing is recorded.
 RECORD_SHAPE = os.environ.get("UNZR_SYNC_RECORD_HISTORIES", "")
 USER = uuid.UUID("33333333-3333-4333-8333-333333333333")
@@ -88,19 +94,40 @@ async def test_record(running_worker: Client, settings: Settings) -> None:
         f"the manifest already holds {RECORD_SHAPE} histories: a new shape needs a new name"
     )
     starter = SyncStarter(running_worker, settings)
+    histories: dict[str, WorkflowHistory] = {}
     for case, record in sorted(CASES.items()):
         _, handle = await starter.start_and_wait_pending(unique_unzr(record), USER)
         try:
             await handle.result()
         except WorkflowFailureError:
             assert case == "failed"
+        histories[case] = await handle.fetch_history()
+    histories[STEP_ONE_FAILED] = await record_step_one_failing(running_worker)
+    for case, history in histories.items():
         name = f"{RECORD_SHAPE}-{case}.json"
         # Mode "x": an existing file is never written over.
         with (HISTORIES / name).open("x") as out:
-            out.write((await handle.fetch_history()).to_json())
+            out.write(history.to_json())
         manifest["histories"][name] = {
             "sha256": sha256_of(HISTORIES / name),
             "shape": RECORD_SHAPE,
             "case": case,
         }
     MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+async def record_step_one_failing(client: Client) -> WorkflowHistory:
+    """A run whose step 1 fails (a stub step 1 that refuses, as a database refusing would), on a task
+    queue of its own; the run's commands do not depend on why step 1 failed."""
+    from tests.sync.test_workflow_branches import Stack, Stubs
+
+    def refuse(step: UpsertPendingInput) -> UnzrInfoRecord | None:
+        raise ApplicationError("refused", type="DatabaseRefused", non_retryable=True)
+
+    async with Stack(client, Stubs(upsert=refuse)) as stack:
+        outcome, operation = await stack.sync()
+        assert isinstance(outcome, WorkflowUpdateFailedError)
+        handle = await operation.workflow_handle()
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+    return await handle.fetch_history()
