@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.unzr_info_store import UnzrInfoStore
-from worker.task_failure_watch import NONDETERMINISM, UNKNOWN
+from observability.workflow_task_failures import NONDETERMINISM, UNKNOWN
 
 STUCK = "workflow task failing"
 CLOSED = "run closed without an outcome"

@@ -28,25 +28,14 @@ from temporalio.runtime import (
     TelemetryFilter,
 )
 
+from observability.workflow_task_failures import failure_type_from_core
+
 logger = logging.getLogger("worker.task_failures")
 _CORE = logging.getLogger("temporal.core")
 _CORE_PASSED_ON = logging.getLogger("temporal.core.sdk")
 _FAILING = "Failing workflow task"
 _RUN_ID = re.compile(r"[0-9a-fA-F-]{36}")
-# The failure's application type as core prints it (Rust debug output of the Failure).
-_FAILURE_TYPE = re.compile(r'r#type: "([A-Za-z_][A-Za-z0-9_.]{0,99})"')
-NONDETERMINISM = "NondeterminismError"
-UNKNOWN = "WorkflowTaskFailure"
 _POLL_SECONDS = 0.5
-
-
-def failure_type(failure: str) -> str:
-    """The failure's type, a name from code (never its message): non-determinism, or the exception's
-    class name for a bug in workflow code."""
-    if "NonDeterministic" in failure or "Nondeterminism" in failure:
-        return NONDETERMINISM
-    match = _FAILURE_TYPE.search(failure)
-    return match.group(1) if match else UNKNOWN
 
 
 class WorkflowTaskFailureWatch(logging.Handler):
@@ -84,7 +73,7 @@ class WorkflowTaskFailureWatch(logging.Handler):
         if entry.message.startswith(_FAILING):
             fields = entry.fields
             run_id = str(fields.get("run_id", ""))
-            self._failures.put((run_id, failure_type(str(fields.get("failure", "")))))
+            self._failures.put((run_id, failure_type_from_core(str(fields.get("failure", "")))))
             return
         _CORE_PASSED_ON.log(record.levelno, "%s (%s)", entry.message, entry.target)
 
