@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from opentelemetry import trace
@@ -14,10 +13,17 @@ from db.unzr_info_store import UnzrInfoStore
 from register.client import RegisterClient
 from register.fault_codes import fault_label
 from register.outcome import Empty, Failure, Found
-from workflows.sync_models import FinishInput, RegisterAnswer, RegisterLookupInput, UpsertPendingInput
-from workflows.sync_unzr_info import REGISTER_PERMANENT_ERROR, REGISTER_TRANSIENT_ERROR
+from workflows.sync_models import (
+    BAD_STEP_INPUT,
+    REGISTER_PERMANENT_ERROR,
+    REGISTER_TRANSIENT_ERROR,
+    FinishInput,
+    RegisterAnswer,
+    RegisterErrorDetails,
+    RegisterLookupInput,
+    UpsertPendingInput,
+)
 
-logger = logging.getLogger("activities.sync")
 tracer = trace.get_tracer("unzr-sync")
 
 
@@ -73,26 +79,26 @@ class SyncActivities:
             "elapsed_ms": elapsed_ms,
         }
         if isinstance(outcome, Found):
-            logger.info("register answered: found", extra=log_extra)
+            activity.logger.info("register answered: found", extra=log_extra)
             return RegisterAnswer(outcome="found", person=outcome.person, message_id=outcome.message_id)
         if isinstance(outcome, Empty):
-            logger.info("register answered: empty", extra=log_extra)
+            activity.logger.info("register answered: empty", extra=log_extra)
             return RegisterAnswer(outcome="empty", person=None, message_id=outcome.message_id)
         assert isinstance(outcome, Failure)
         # The register's code and message go only into the error's details, which travel encrypted:
         # the SDK logs the exception's message ("Completing activity as failed") and puts it on spans.
         label = fault_label(outcome.code)
-        logger.warning(
+        activity.logger.warning(
             "register call failed: %s (%s)", label, outcome.kind, extra=log_extra | {"code": label}
         )
         raise ApplicationError(
             f"register call failed: {label} ({outcome.kind}), message id {outcome.message_id}",
-            {
-                "kind": outcome.kind,
-                "code": outcome.code,
-                "message": outcome.message,
-                "message_id": outcome.message_id,
-            },
+            RegisterErrorDetails(
+                kind=outcome.kind,
+                code=outcome.code,
+                message=outcome.message,
+                message_id=outcome.message_id,
+            ),
             type=REGISTER_PERMANENT_ERROR if outcome.kind == "permanent" else REGISTER_TRANSIENT_ERROR,
             non_retryable=outcome.kind == "permanent",
         )
@@ -102,20 +108,37 @@ class SyncActivities:
         """Step 3."""
         if finish.person is None:
             raise ApplicationError(
-                "mark_found needs the person record", type="BadStepInput", non_retryable=True
+                "mark_found needs the person record", type=BAD_STEP_INPUT, non_retryable=True
             )
         return await self._store.mark_found(
-            unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id, info=finish.person
+            unzr=finish.unzr,
+            run_id=finish.run_id,
+            pending_run_id=finish.pending_run_id,
+            user_id=finish.user_id,
+            info=finish.person,
         )
 
     @activity.defn(name="mark_empty")
     async def mark_empty(self, finish: FinishInput) -> UnzrInfoRecord | None:
         """Step 4."""
-        return await self._store.mark_empty(unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id)
+        return await self._store.mark_empty(
+            unzr=finish.unzr,
+            run_id=finish.run_id,
+            pending_run_id=finish.pending_run_id,
+            user_id=finish.user_id,
+        )
 
     @activity.defn(name="mark_failed")
     async def mark_failed(self, finish: FinishInput) -> UnzrInfoRecord | None:
         """Step 5."""
+        if finish.error is None:
+            raise ApplicationError(
+                "mark_failed needs the failure's details", type=BAD_STEP_INPUT, non_retryable=True
+            )
         return await self._store.mark_failed(
-            unzr=finish.unzr, run_id=finish.run_id, user_id=finish.user_id, error=finish.error or {}
+            unzr=finish.unzr,
+            run_id=finish.run_id,
+            pending_run_id=finish.pending_run_id,
+            user_id=finish.user_id,
+            error=finish.error.model_dump(),
         )

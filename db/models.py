@@ -35,7 +35,8 @@ class UnzrInfo(Base):
     )
     unzr: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
     job_status: Mapped[str] = mapped_column(String(16), nullable=False)
-    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    # none_as_null: None is stored as SQL NULL (what `info IS NULL` finds), not as the JSON value null.
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     inserted_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
@@ -46,7 +47,7 @@ class UnzrInfo(Base):
     workflow_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     run_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     run_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
 
 
 AUDIT_ACTIONS = ("sync", "read", "list")

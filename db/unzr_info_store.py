@@ -2,7 +2,9 @@
 
 Each write is one statement in its own transaction, times come from the database's clock, and the
 final updates touch the row only while the run that writes owns it: a late write of an earlier run
-never overwrites what a later run wrote.
+never overwrites what a later run wrote. A run started by a reset to a point after step 1 never runs
+step 1 itself (it replays the earlier run's result), so it may also write over the run whose step 1
+wrote the row (`pending_run_id`); the row then names the run that wrote it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -71,11 +73,14 @@ class UnzrInfoStore:
             row = (await connection.execute(statement)).mappings().first()
         return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
 
-    async def _finish(self, *, unzr: str, run_id: str, values: dict[str, Any]) -> UnzrInfoRecord | None:
+    async def _finish(
+        self, *, unzr: str, run_id: str, pending_run_id: str | None, values: dict[str, Any]
+    ) -> UnzrInfoRecord | None:
+        owners = {run_id} if pending_run_id is None else {run_id, pending_run_id}
         statement = (
             _table.update()
-            .where(_table.c.unzr == unzr, _table.c.run_id == run_id)
-            .values(updated_at=func.now(), **values)
+            .where(_table.c.unzr == unzr, _table.c.run_id.in_(sorted(owners)))
+            .values(updated_at=func.now(), run_id=run_id, **values)
             .returning(*_table.c)
         )
         async with self._engine.begin() as connection:
@@ -83,12 +88,19 @@ class UnzrInfoStore:
         return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
 
     async def mark_found(
-        self, *, unzr: str, run_id: str, user_id: uuid.UUID, info: dict[str, Any]
+        self,
+        *,
+        unzr: str,
+        run_id: str,
+        user_id: uuid.UUID,
+        info: dict[str, Any],
+        pending_run_id: str | None = None,
     ) -> UnzrInfoRecord | None:
         """Step 3: the register found the person."""
         return await self._finish(
             unzr=unzr,
             run_id=run_id,
+            pending_run_id=pending_run_id,
             values={
                 "job_status": "processed",
                 "info": info,
@@ -98,11 +110,14 @@ class UnzrInfoStore:
             },
         )
 
-    async def mark_empty(self, *, unzr: str, run_id: str, user_id: uuid.UUID) -> UnzrInfoRecord | None:
+    async def mark_empty(
+        self, *, unzr: str, run_id: str, user_id: uuid.UUID, pending_run_id: str | None = None
+    ) -> UnzrInfoRecord | None:
         """Step 4: the register answered, with nothing."""
         return await self._finish(
             unzr=unzr,
             run_id=run_id,
+            pending_run_id=pending_run_id,
             values={
                 "job_status": "processed",
                 "info": None,
@@ -113,25 +128,35 @@ class UnzrInfoStore:
         )
 
     async def mark_failed(
-        self, *, unzr: str, run_id: str, user_id: uuid.UUID, error: dict[str, Any]
+        self,
+        *,
+        unzr: str,
+        run_id: str,
+        user_id: uuid.UUID,
+        error: dict[str, Any],
+        pending_run_id: str | None = None,
     ) -> UnzrInfoRecord | None:
         """Step 5: the job failed; `info` and `synced_at` keep what an earlier sync stored."""
         return await self._finish(
             unzr=unzr,
             run_id=run_id,
+            pending_run_id=pending_run_id,
             values={"job_status": "failed", "updated_by": user_id, "last_error": error},
         )
 
-    async def pending_older_than(self, seconds: float, limit: int) -> list[UnzrInfoRecord]:
-        """Rows still `pending` that were last touched more than `seconds` ago, oldest first."""
+    async def pending_older_than(
+        self, seconds: float, limit: int, *, after: tuple[dt.datetime, uuid.UUID] | None = None
+    ) -> list[UnzrInfoRecord]:
+        """Rows still `pending` that were last touched more than `seconds` ago, oldest first; a page
+        of `limit` rows after the (updated_at, id) of the previous page's last row."""
+        conditions = [
+            _table.c.job_status == "pending",
+            _table.c.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+        ]
+        if after is not None:
+            conditions.append(tuple_(_table.c.updated_at, _table.c.id) > tuple_(*after))
         statement = (
-            select(*_table.c)
-            .where(
-                _table.c.job_status == "pending",
-                _table.c.updated_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds),
-            )
-            .order_by(_table.c.updated_at)
-            .limit(limit)
+            select(*_table.c).where(*conditions).order_by(_table.c.updated_at, _table.c.id).limit(limit)
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(statement)).mappings().all()

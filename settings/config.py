@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         description="AES-256 keys of the payload codec, `id:base64key[,id:base64key…]`; the first "
         "encrypts, all decrypt (add a new key in front to rotate).",
     )
-    # --- Temporal connection: TLS, mutual TLS, API key (issue 13). Each one, when set, overrides what
+    # --- Temporal connection: TLS, mutual TLS, API key. Each one, when set, overrides what
     # the SDK's environment configuration (TEMPORAL_* variables, TOML profile) says; temporal_client/
     # connection_config.py combines them.
     temporal_env_config: bool = Field(
@@ -160,7 +160,7 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds after which the register step fails, retries included."
     )
 
-    # --- backfill reruns and outages (issue 10b)
+    # --- backfill reruns and outages
     backfill_state_dir: Path = Field(
         Path(".local/backfill"),
         description="Where `unzr-sync backfill` keeps its resume files (mode 0600, named by a keyed hash "
@@ -174,6 +174,17 @@ class Settings(BaseSettings):
         "it stops (exit 75; run it again to go on).",
     )
 
+    # --- sync run deadlines (releases, resets and stuck runs)
+    database_step_deadline: float = Field(
+        600.0,
+        gt=0,
+        le=86_400,
+        description="Seconds one database step of a sync (writing the row) may take, its retries "
+        "included. A sync run times out after UNZR_SYNC_REGISTER_RETRY_DEADLINE plus three of these "
+        "(step 1, the final write, and the workflow tasks between them); the reconciler then marks its "
+        "row `failed`.",
+    )
+
     # --- API
     jwt_secret: SecretStr | None = Field(
         SecretStr(DEV_JWT_SECRET), description="HS256 secret for development and tests; empty to disable."
@@ -185,7 +196,7 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest GraphQL request body accepted.")
     api_max_query_depth: int = Field(10, ge=2, le=50, description="Deepest GraphQL query accepted.")
 
-    # --- API security (issue 11): key expiry; the safe-default checks are in _refuse_unsafe_secrets
+    # --- API security: key expiry; the safe-default checks are in _refuse_unsafe_secrets
     jwt_jwks_cache_seconds: float = Field(
         300.0,
         ge=1,

@@ -4,6 +4,7 @@ joins the running sync of the same UNZR instead of starting a second one."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -12,7 +13,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from db.records import UnzrInfoRecord
 from settings import Settings
 from unzr import validate_unzr
-from workflows.sync_models import RegisterRetryPolicy, SyncRequest, SyncResult
+from workflows.sync_models import RegisterRetryPolicy, SyncRequest, SyncResult, run_timeout
 from workflows.sync_unzr_info import SyncUnzrInfo
 from workflows.workflow_ids import workflow_id_for
 
@@ -35,6 +36,12 @@ class SyncStarter:
         self._task_queue = settings.temporal_task_queue
         self._id_key = settings.workflow_id_key.get_secret_value().encode()
         self._retry = retry_policy_from_settings(settings)
+        self._database_step_deadline = settings.database_step_deadline
+        # A run whose workflow task keeps failing ends at this timeout, so its UNZR is not blocked
+        # for ever; the reconciler then marks the row failed and the next sync starts a fresh run.
+        self._run_timeout = timedelta(
+            seconds=run_timeout(settings.register_retry_deadline, settings.database_step_deadline)
+        )
 
     @property
     def client(self) -> Client:
@@ -50,12 +57,18 @@ class SyncStarter:
         validate_unzr(unzr)
         start = WithStartWorkflowOperation(
             SyncUnzrInfo.run,
-            SyncRequest(unzr=unzr, user_id=user_id, register_retry=self._retry),
+            SyncRequest(
+                unzr=unzr,
+                user_id=user_id,
+                register_retry=self._retry,
+                database_step_deadline_seconds=self._database_step_deadline,
+            ),
             id=self.workflow_id(unzr),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             static_summary="UNZR info sync from the EIS MVS register",
+            execution_timeout=self._run_timeout,
         )
         try:
             record: UnzrInfoRecord = await self._client.execute_update_with_start_workflow(

@@ -22,9 +22,13 @@ from db.unzr_info_store import UnzrInfoStore
 from register.client import RegisterClient
 from settings import Settings
 from workflows.reconcile_pending import ReconcilePendingSyncs
-from workflows.sync_unzr_info import SyncUnzrInfo, register_task_queue
+from workflows.sync_models import register_task_queue
+from workflows.sync_unzr_info import SyncUnzrInfo
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+# The main worker stops after the register worker; its only regular activity is the reconciler's sweep,
+# which the schedule runs again. Together within the 45 s that docker-compose.yml grants.
+MAIN_GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
 class SyncWorkers:
@@ -39,7 +43,12 @@ class SyncWorkers:
         await asyncio.gather(self.main.run(), self.register.run())
 
     async def shutdown(self) -> None:
-        await asyncio.gather(self.main.shutdown(), self.register.shutdown())
+        # The register worker first: its calls in flight finish while the main worker still runs and
+        # takes the workflow task each completion schedules (the final write). Stopping both at once
+        # left that task to a main worker that had gone, and it timed out there (10 s) before another
+        # worker got it.
+        await self.register.shutdown()
+        await self.main.shutdown()
 
     async def __aenter__(self) -> SyncWorkers:
         await self._stack.enter_async_context(self.main)
@@ -75,7 +84,7 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[SyncW
             ],
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            graceful_shutdown_timeout=MAIN_GRACEFUL_SHUTDOWN,
         )
         register_worker = Worker(
             client,

@@ -13,6 +13,20 @@ from db.records import UnzrInfoRecord
 SYNC_WORKFLOW_NAME = "SyncUnzrInfo"
 WAIT_PENDING_UPDATE = "wait_pending"
 
+# Failure types of the register call, as the activity raises them and the workflow's retry policy
+# names them (permanent ones are never retried).
+REGISTER_PERMANENT_ERROR = "RegisterPermanentError"
+REGISTER_TRANSIENT_ERROR = "RegisterTransientError"
+# Failure type of step 1 as the `wait_pending` update reports it to the caller.
+STEP_ONE_FAILED = "StepOneFailed"
+# A step given what it cannot work with (a bug, not a fault of the register or the database).
+BAD_STEP_INPUT = "BadStepInput"
+
+
+def register_task_queue(task_queue: str) -> str:
+    """The register call's own task queue, so its rate limit leaves the database steps alone."""
+    return f"{task_queue}-register"
+
 
 class RegisterRetryPolicy(BaseModel):
     """The register call's retry policy: read from settings by the starter, so the workflow, which
@@ -34,6 +48,16 @@ class SyncRequest(BaseModel):
     unzr: str
     user_id: uuid.UUID
     register_retry: RegisterRetryPolicy = Field(default_factory=RegisterRetryPolicy)
+    # How long a database step may take, retries included (UNZR_SYNC_DATABASE_STEP_DEADLINE); runs
+    # started before it was a setting had these 600 seconds.
+    database_step_deadline_seconds: float = 600.0
+
+
+def run_timeout(register_deadline_seconds: float, database_step_deadline_seconds: float) -> float:
+    """The execution timeout of a sync run, in seconds: the register step's deadline and three
+    database-step deadlines (step 1, the final write, and slack for the workflow tasks between them).
+    Each step's deadline already counts the time it waits for a worker."""
+    return register_deadline_seconds + 3 * database_step_deadline_seconds
 
 
 class UpsertPendingInput(BaseModel):
@@ -62,18 +86,10 @@ class RegisterAnswer(BaseModel):
     message_id: str
 
 
-class FinishInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    unzr: str
-    run_id: str
-    user_id: uuid.UUID
-    person: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-
-
 class RegisterErrorDetails(BaseModel):
-    """Carried as the details of a failed register call: codes and ids only, no personal data."""
+    """Why a sync failed: the details of a failed register call (as the activity raises them), of a
+    cancelled or timed-out step, or of a run the reconciler found closed; stored as `last_error`.
+    `message` may quote the register, so it goes only into encrypted payloads and `last_error`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -81,6 +97,20 @@ class RegisterErrorDetails(BaseModel):
     code: str
     message: str
     message_id: str
+
+
+class FinishInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    unzr: str
+    run_id: str
+    user_id: uuid.UUID
+    person: dict[str, Any] | None = None
+    error: RegisterErrorDetails | None = None
+    # The run whose step 1 wrote the row as `pending`. It differs from `run_id` in a run started by a
+    # reset to a point after step 1: that run replays step 1's result and takes the row over when it
+    # writes its final state. None in runs started before this field existed.
+    pending_run_id: str | None = None
 
 
 class SyncResult(BaseModel):

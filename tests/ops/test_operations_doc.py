@@ -69,10 +69,15 @@ def _source_kinds() -> dict[str, set[str]]:
             kinds.setdefault(code, set()).add(kind)
         for kind, code in re.findall(r'"kind":\s*"(transient|permanent)",\s*"code":\s*"(\w+)"', text):
             kinds.setdefault(code, set()).add(kind)
+        # RegisterErrorDetails(kind="…", code="…", …), as the workflow writes its own codes.
+        for kind, code in re.findall(r'kind="(transient|permanent)",\s*code="(\w+)"', text):
+            kinds.setdefault(code, set()).add(kind)
     for code in typing.get_args(RefusalCode):
         kinds.setdefault(code, set()).add("permanent")  # answer_parsing refuses them as permanent
     reconciler = (REPO / "activities" / "reconcile_activities.py").read_text(encoding="utf-8")
-    if re.search(r'"kind":\s*"permanent",\s*"code":\s*f"Run\{', reconciler):
+    if re.search(r'"kind":\s*"permanent",\s*"code":\s*f"Run\{', reconciler) or re.search(
+        r'kind="permanent",\s*code=f"Run\{', reconciler
+    ):
         for status in ("Terminated", "TimedOut", "Canceled", "Failed", "Completed", "NotFound"):
             kinds.setdefault(f"Run{status}", set()).add("permanent")
     return kinds

@@ -1,0 +1,166 @@
+"""A run whose workflow task keeps failing (here: a release that changed the workflow's commands without
+`workflow.patched()`) is seen within a minute on the worker's /metrics and in a log line with its
+workflow id and the failure's type, is listed by `unzr-sync reconcile --report`, ends at its execution
+timeout (derived from the register and database-step deadlines), after which its row becomes `failed`
+and the next sync of the UNZR starts a fresh run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+from temporalio import workflow
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import TimeoutError
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from activities.reconcile_activities import ReconcileActivities
+from db.unzr_info_store import UnzrInfoStore
+from settings import Settings
+from temporal_client.connect import connect
+from temporal_client.sync_starter import SyncStarter
+from tests.observability.test_metrics import sample
+from tests.support.ports import free_port
+from tests.support.stand_in import run_stand_in
+from tests.support.stand_in_records import FOUND
+from tests.support.unzrs import unique_unzr
+from worker.build import sync_worker
+from worker.task_failure_watch import WorkflowTaskFailureWatch
+from workflows.sync_models import SYNC_WORKFLOW_NAME, WAIT_PENDING_UPDATE
+
+USER = uuid.UUID("13131313-1313-4131-8131-131313131313")
+
+
+@workflow.defn(name=SYNC_WORKFLOW_NAME)
+class ChangedWithoutPatch:
+    """A release whose first command differs from the recorded run's (an activity where step 1's local
+    activity marker is): replaying a run of the old shape fails with non-determinism."""
+
+    @workflow.update(name=WAIT_PENDING_UPDATE)
+    async def wait_pending(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.run
+    async def run(self, request: dict[str, object]) -> None:
+        await workflow.execute_activity("upsert_pending_v2", start_to_close_timeout=timedelta(seconds=5))
+
+
+async def poll(what: str, check: object, seconds: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        if await check():  # type: ignore[operator]
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"not within {seconds} s: {what}"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_stuck_run_is_seen_ends_and_frees_its_unzr(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with run_stand_in(latency_ms=1500) as slow_register:
+        # Run timeout: 3 s register deadline + 3 x 2 s database-step deadline = 9 s.
+        held = settings.model_copy(
+            update={
+                "register_url": slow_register.url,
+                "register_timeout": 2.5,
+                "register_retry_deadline": 3.0,
+                "database_step_deadline": 2.0,
+            }
+        )
+        watch = WorkflowTaskFailureWatch()
+        metrics = f"127.0.0.1:{free_port()}"
+        runtime = watch.runtime(metrics)
+        client: Client = await connect(held, runtime=runtime)
+        watching = asyncio.create_task(watch.run(client, runtime.metric_meter))
+        engine = create_async_engine(held.sqlalchemy_url)
+        try:
+            starter = SyncStarter(client, held)
+            unzr = unique_unzr(FOUND)
+            # Release 1 starts the run and is stopped (SIGTERM) while the register call is in flight.
+            async with sync_worker(client, held) as old, old:
+                _, handle = await starter.start_and_wait_pending(unzr, USER)
+            # The changed release takes over: replaying the run fails its workflow task, again and again.
+            with caplog.at_level(logging.INFO):
+                async with Worker(
+                    client,
+                    task_queue=held.temporal_task_queue,
+                    workflows=[ChangedWithoutPatch],
+                    workflow_runner=UnsandboxedWorkflowRunner(),
+                ):
+
+                    async def logged() -> bool:
+                        return any(
+                            r.name == "worker.task_failures"
+                            and getattr(r, "workflow_id", None) == handle.id
+                            and getattr(r, "failure_type", None) == "NondeterminismError"
+                            for r in caplog.records
+                        )
+
+                    await poll("the log line with workflow id and failure type", logged)
+                    async with httpx.AsyncClient(trust_env=False) as http:
+                        text = (await http.get(f"http://{metrics}/metrics")).text
+                    assert (
+                        sample(text, "unzr_workflow_task_failures", failure_type="NondeterminismError") >= 1
+                    )
+                    assert (
+                        sample(text, "temporal_workflow_task_execution_failed", workflow_type="SyncUnzrInfo")
+                        >= 1
+                    )
+
+                    report = await report_of(held)
+                    assert (
+                        f"{handle.id}\t" in report and "workflow task failing\tNondeterminismError" in report
+                    )
+                    assert unzr not in report
+
+                    with pytest.raises(WorkflowFailureError) as failure:
+                        await asyncio.wait_for(handle.result(), 60)
+                    assert isinstance(failure.value.cause, TimeoutError)
+            assert (await handle.describe()).status == WorkflowExecutionStatus.TIMED_OUT
+            reconciler = ReconcileActivities(UnzrInfoStore(engine), client, grace_seconds=0.0)
+            assert await reconciler.reconcile_pending_rows() == 1
+            async with engine.connect() as connection:
+                status, code = (
+                    await connection.execute(
+                        sa.text("SELECT job_status, last_error->>'code' FROM unzr_info WHERE unzr = :u"),
+                        {"u": unzr},
+                    )
+                ).one()
+            assert (status, code) == ("failed", "RunTimedOut")
+            # The fixed release: the next sync of the UNZR starts a fresh run, which finds the person.
+            async with sync_worker(client, held) as fixed, fixed:
+                result = await asyncio.wait_for(starter.run_to_end(unzr, USER), 60)
+            assert result.outcome == "found" and result.record is not None
+            assert result.record.job_status == "processed" and result.record.run_id != handle.result_run_id
+        finally:
+            watching.cancel()
+            await engine.dispose()
+
+
+async def report_of(settings: Settings) -> str:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
+        "UNZR_SYNC_DATABASE_URL": settings.database_url,
+        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        "reconcile",
+        "--report",
+        "--grace-seconds",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0
+    return out.decode()
