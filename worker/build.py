@@ -13,7 +13,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from activities.reconcile_activities import ReconcileActivities
 from activities.sync_activities import SyncActivities
@@ -25,6 +25,10 @@ from workflows.reconcile_pending import ReconcilePendingSyncs
 from workflows.sync_unzr_info import SyncUnzrInfo, register_task_queue
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+# Workflow task pollers scaled on the server's backlog hints, instead of 5 fixed of which one polls the
+# normal (non-sticky) queue: there the first task of every new run, which answers the mutation, waited
+# up to 8 s behind the others with 16 callers (docs/benchmark.md).
+WORKFLOW_TASK_POLLERS = PollerBehaviorAutoscaling()
 
 
 class SyncWorkers:
@@ -75,6 +79,7 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[SyncW
             ],
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         )
         register_worker = Worker(
