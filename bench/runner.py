@@ -279,6 +279,12 @@ class Bench:
         await asyncio.to_thread(self.check_final, unzrs)
         self.values[f"backfill_{label}_ms_per_sync"] = elapsed * 1000 / count
 
+    async def one_at_a_time_at_high_latency(self) -> None:
+        """The one-at-a-time phase as the full run has it: the stand-in at +200 ms, a warm-up, then
+        the mutation and time to final one at a time."""
+        await self.with_register_latency(HIGH_LATENCY_MS)
+        await self.one_at_a_time()
+
     async def one_at_a_time(self) -> None:
         mutation, final = [], []
         connection = Connection(self.stack.api_url)
@@ -370,6 +376,7 @@ class Bench:
 ONLY_PHASES: dict[str, Callable[[Bench], Callable[[], Awaitable[None]]]] = {
     "query": lambda bench: bench.query_load,
     "sync-throughput": lambda bench: bench.sync_throughput_with_worker_cpu,
+    "one-at-a-time": lambda bench: bench.one_at_a_time_at_high_latency,
 }
 
 

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("query", "sync-throughput"),
+        choices=("query", "sync-throughput", "one-at-a-time"),
         help="run only this phase (after the warm-up), to check a change to what it measures",
     )
     sizes = parser.add_argument_group("sizes (override the defaults of the mode)")
