@@ -10,13 +10,16 @@ from contextlib import asynccontextmanager
 from cross_web import HTTPException
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from strawberry.fastapi import GraphQLRouter
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.http.ides import get_graphql_ide_html
 
 from api.body_limit import BodySizeLimit
 from api.codec_endpoint import CODEC_PATH, create_codec_app
 from api.codec_session import CodecSessions
-from api.context import RequestContext, get_context
+from api.context import RequestContext
 from api.graphiql_offline import check_installed, offline_page, static_router
 from api.health import router as health_router
 from api.request_ids import add_request_ids
@@ -33,9 +36,18 @@ def services_of_app(app: FastAPI) -> ApiServices:
     return services
 
 
-class _GraphQLRouter(GraphQLRouter[RequestContext, None]):
-    """Strawberry's router, refusing with 400 the bodies it would otherwise fail on with a 500: bytes
-    that are not JSON text (invalid UTF-8), and JSON that is neither an object nor a (batch) list."""
+class _GraphQLApp(GraphQL[RequestContext, None]):
+    """Strawberry's own ASGI view, served as a plain route: FastAPI's router for it solved the
+    endpoint's dependencies (request, response, background tasks, context) on every request, which was
+    a tenth of the GraphQL part of a query's CPU (docs/benchmark.md).
+
+    It refuses with 400 the bodies it would otherwise fail on with a 500: bytes that are not JSON text
+    (invalid UTF-8), and JSON that is neither an object nor a (batch) list."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
+        return RequestContext(services_of_app(request.app), request.headers.get("authorization"))
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -69,16 +81,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     metrics = ApiMetrics()
     pending_rows = PendingRowsGauge(metrics.registry, settings.reconcile_grace_seconds)
-    graphql: GraphQLRouter[RequestContext, None] = _GraphQLRouter(
+    graphql = _GraphQLApp(
         create_schema(settings, metrics),
         graphql_ide="graphiql" if settings.graphiql else None,
         # Queries in URLs end up in access logs and proxies' logs, UNZRs with them: POST only.
         allow_queries_via_get=False,
-        context_getter=get_context,
-        # No subscriptions: do not accept WebSocket connections at all.
+        # No subscriptions: and the route below is for HTTP only, so no WebSocket is accepted at all.
         subscription_protocols=(),
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.router.routes.append(Route("/graphql", graphql))
     if settings.graphiql:
         check_installed(get_graphql_ide_html(graphql_ide="graphiql"))
         app.include_router(static_router())

@@ -44,7 +44,3 @@ class RequestContext(BaseContext):
             logger.info("access token refused: %s", error)
             raise Unauthenticated() from None
         return self._principal
-
-
-async def get_context(request: Request) -> RequestContext:
-    return RequestContext(services_of(request), request.headers.get("authorization"))

@@ -1,6 +1,6 @@
 """The worker of the baseline workflow, as its own process beside the sync worker: the same connection
-(data converter and payload codec), the same logging and the same concurrency settings as the sync
-worker (worker/build.py), on a task queue of its own.
+(data converter and payload codec), the same logging and the same concurrency and poller settings as
+the sync worker (worker/build.py), on a task queue of its own.
 
     python -m bench.baseline_worker
 """
@@ -17,7 +17,7 @@ from bench.baseline_workflow import BASELINE_ACTIVITIES, BASELINE_TASK_QUEUE, Be
 from observability.logging_setup import configure_logging
 from settings import Settings, load_settings
 from temporal_client.connect import connect
-from worker.build import GRACEFUL_SHUTDOWN
+from worker.build import GRACEFUL_SHUTDOWN, WORKFLOW_TASK_POLLERS
 
 
 async def run_baseline_worker(settings: Settings) -> None:
@@ -33,6 +33,7 @@ async def run_baseline_worker(settings: Settings) -> None:
         activities=BASELINE_ACTIVITIES,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
     async with worker:

@@ -112,6 +112,15 @@ def peak_memory_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for pid {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) the process has used so far, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) may hold spaces: the fields are counted after its closing parenthesis.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    user, system = int(fields[11]), int(fields[12])  # utime and stime, fields 14 and 15 of proc(5)
+    return (user + system) / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> tuple[float, float, float]:
     one, five, fifteen = os.getloadavg()
     return (round(one, 2), round(five, 2), round(fifteen, 2))

@@ -4,7 +4,8 @@
     python -m bench.query_load --url URL --connections N --duration S [--body-file F] [--header H]...
 
 Sends the same request over N keep-alive connections, back to back, for S seconds after a warm-up, and
-prints one JSON object: requests, errors, requests per second, and p50/p95/p99 latency in ms."""
+prints one JSON object: requests, errors, requests per second, and p50/p95/p99 latency in ms (all
+counted within the S seconds), and `answered`, every answer including the warm-up's."""
 
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ from bench.http1 import Connection, HttpError, build_request
 
 
 async def _client(
-    url: str, request: bytes, warmup_end: float, end: float, latencies: list[float], errors: list[str]
+    url: str,
+    request: bytes,
+    warmup_end: float,
+    end: float,
+    latencies: list[float],
+    errors: list[str],
+    answered: list[int],
 ) -> None:
     connection = Connection(url)
     try:
@@ -37,6 +44,7 @@ async def _client(
             except (OSError, HttpError, asyncio.IncompleteReadError) as error:
                 ok, problem = False, f"{type(error).__name__}: {error}"
             finished = time.perf_counter()
+            answered[0] += 1
             if started < warmup_end or finished > end:
                 continue
             if ok:
@@ -52,14 +60,16 @@ async def run_load(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
+    answered = [0]  # every answer, warm-up included: what the server did work for
     start = time.perf_counter()
     warmup_end = start + warmup
     end = warmup_end + duration
     await asyncio.gather(
-        *(_client(url, request, warmup_end, end, latencies, errors) for _ in range(connections))
+        *(_client(url, request, warmup_end, end, latencies, errors, answered) for _ in range(connections))
     )
     return {
         "requests": len(latencies),
+        "answered": answered[0],
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "per_s": len(latencies) / duration,

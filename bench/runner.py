@@ -23,7 +23,7 @@ from api.dev_tokens import issue_dev_token
 from bench.baseline_workflow import BASELINE_TASK_QUEUE, BenchBaseline
 from bench.figures import Figure, Measurement, compute_figures, latency_summary
 from bench.http1 import Connection, build_request
-from bench.processes import load_average, peak_memory_mib
+from bench.processes import cpu_seconds, load_average, peak_memory_mib
 from bench.stack import BenchStack
 from devstack.stack import DEV_USER
 from temporal_client.connect import connect
@@ -148,15 +148,20 @@ class Bench:
 
     # --- phases
 
-    async def run(self) -> None:
+    async def run(self, only: str | None = None) -> None:
+        if only is not None:
+            # One phase alone (ONLY_PHASES), after the warm-up, for checking a change to what it
+            # measures; the figures that need the other phases are n/a.
+            await self.phase("warm-up", self.warm_up)
+            await self.phase(only, ONLY_PHASES[only](self))
+            self.read_peak_memory()
+            return
         # The backfills come last: their 11,000 runs stay in the Temporal server's store and slow what
         # comes after them, so the throughputs compared with the baseline are measured before.
         await self.phase("warm-up", self.warm_up)
         await self.phase("baseline one at a time", self.baseline_one_at_a_time)
         await self.phase("baseline throughput", self.baseline_throughput)
-        await self.phase(
-            "sync throughput, register +0 ms", lambda: self.sync_throughput("0ms", self.sizes.small)
-        )
+        await self.phase("sync throughput, register +0 ms", self.sync_throughput_with_worker_cpu)
         await self.phase("query load", self.query_load)
         await self.with_register_latency(HIGH_LATENCY_MS)
         await self.phase("mutation and time to final, one at a time", self.one_at_a_time)
@@ -166,6 +171,9 @@ class Bench:
         await self.with_register_latency(0)
         await self.phase("backfill, small", lambda: self.backfill("small", self.sizes.small))
         await self.phase("backfill, large", lambda: self.backfill("large", self.sizes.large))
+        self.read_peak_memory()
+
+    def read_peak_memory(self) -> None:
         self.values["worker_peak_mb"] = peak_memory_mib(self.stack.pid("worker"))
         self.values["api_peak_mb"] = peak_memory_mib(self.stack.pid("api"))
         self.values["baseline_worker_peak_mb"] = peak_memory_mib(self.stack.pid("baseline worker"))
@@ -244,6 +252,14 @@ class Bench:
         if label == "0ms":
             self.record_latencies(f"mutation_{self.sizes.clients}", latencies)
 
+    async def sync_throughput_with_worker_cpu(self) -> None:
+        """The +0 ms throughput, and the sync worker's CPU time (all its threads, the SDK's core
+        included) over it per sync."""
+        worker = self.stack.pid("worker")
+        before = cpu_seconds(worker)
+        await self.sync_throughput("0ms", self.sizes.small)
+        self.values["worker_cpu_ms_per_sync"] = (cpu_seconds(worker) - before) * 1000 / self.sizes.small
+
     async def backfill(self, label: str, count: int) -> None:
         """`count` syncs as `unzr-sync backfill --concurrency 16` runs them: each of 16 workers starts
         a sync (update-with-start, as the mutation does) and waits for its end before the next."""
@@ -262,6 +278,12 @@ class Bench:
         elapsed = time.perf_counter() - started
         await asyncio.to_thread(self.check_final, unzrs)
         self.values[f"backfill_{label}_ms_per_sync"] = elapsed * 1000 / count
+
+    async def one_at_a_time_at_high_latency(self) -> None:
+        """The one-at-a-time phase as the full run has it: the stand-in at +200 ms, a warm-up, then
+        the mutation and time to final one at a time."""
+        await self.with_register_latency(HIGH_LATENCY_MS)
+        await self.one_at_a_time()
 
     async def one_at_a_time(self) -> None:
         mutation, final = [], []
@@ -295,9 +317,13 @@ class Bench:
         # Rounds taking turns, the best round of each counts: a neighbour's burst of CPU can only slow
         # a round down, and taking turns spreads such bursts over both endpoints.
         best: dict[str, dict[str, Any]] = {}
+        api = self.stack.pid("api")
         for _ in range(self.sizes.query_rounds):
             for name, arguments in (("graphql", graphql), ("bare", bare)):
+                before = cpu_seconds(api)
                 result = await asyncio.to_thread(self.load_generator, arguments)
+                # The API's CPU per answer: unlike requests/s, hardly moved by what else runs.
+                result["api_cpu_ms"] = (cpu_seconds(api) - before) * 1000 / max(result["answered"], 1)
                 if result["errors"]:
                     raise PhaseError(
                         f"query load on {name}: {result['errors']} errors, first {result['first_error']}"
@@ -306,7 +332,7 @@ class Bench:
                     best[name] = result
         for name, result in best.items():
             self.values[f"query_{name}_per_s"] = result["per_s"]
-            for key in ("p50_ms", "p99_ms"):
+            for key in ("p50_ms", "p99_ms", "api_cpu_ms"):
                 self.values[f"query_{name}_{key}"] = result[key]
 
     def load_generator(self, arguments: list[str]) -> dict[str, Any]:
@@ -346,6 +372,14 @@ class Bench:
         return result
 
 
+# The phases `unzr-sync bench --only NAME` runs alone.
+ONLY_PHASES: dict[str, Callable[[Bench], Callable[[], Awaitable[None]]]] = {
+    "query": lambda bench: bench.query_load,
+    "sync-throughput": lambda bench: bench.sync_throughput_with_worker_cpu,
+    "one-at-a-time": lambda bench: bench.one_at_a_time_at_high_latency,
+}
+
+
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -358,7 +392,11 @@ def _cpu_model() -> str:
 
 
 def machine(
-    sizes: Sizes, quick: bool, load_before: tuple[float, ...], phases: dict[str, float]
+    sizes: Sizes,
+    quick: bool,
+    load_before: tuple[float, ...],
+    phases: dict[str, float],
+    only: str | None = None,
 ) -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
@@ -371,6 +409,7 @@ def machine(
         "load_average_before": list(load_before),
         "load_average_after": list(load_average()),
         "mode": "quick" if quick else "full",
+        "only": only,
         "sizes": {
             "one_at_a_time": sizes.one_at_a_time,
             "small": sizes.small,
@@ -387,10 +426,12 @@ def machine(
     }
 
 
-async def run_bench(stack: BenchStack, sizes: Sizes, progress: Callable[[str], None]) -> Bench:
+async def run_bench(
+    stack: BenchStack, sizes: Sizes, progress: Callable[[str], None], only: str | None = None
+) -> Bench:
     token = issue_dev_token(
         stack.settings, user_id=DEV_USER, scopes=["unzr:read", "unzr:write"], ttl_seconds=6 * 3600
     )
     bench = Bench(stack, sizes, await connect(stack.settings), token, progress)
-    await bench.run()
+    await bench.run(only)
     return bench

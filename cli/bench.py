@@ -28,11 +28,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the data directory (databases, stack.log) afterwards"
     )
+    parser.add_argument(
+        "--only",
+        choices=("query", "sync-throughput", "one-at-a-time"),
+        help="run only this phase (after the warm-up), to check a change to what it measures",
+    )
     sizes = parser.add_argument_group("sizes (override the defaults of the mode)")
     sizes.add_argument("--samples", type=int, metavar="N", help="one-at-a-time samples")
     sizes.add_argument("--small", type=int, metavar="N", help="syncs per throughput run / small backfill")
     sizes.add_argument("--large", type=int, metavar="N", help="syncs of the large backfill")
     sizes.add_argument("--query-seconds", type=float, metavar="S", help="seconds of each round of query load")
+    sizes.add_argument(
+        "--query-rounds", type=int, metavar="N", help="rounds of each endpoint in the query load"
+    )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         "small": args.small,
         "large": args.large,
         "query_seconds": args.query_seconds,
+        "query_rounds": args.query_rounds,
     }
     sizes = replace(sizes, **{key: value for key, value in overrides.items() if value is not None})
     signal.signal(signal.SIGTERM, _interrupt)
@@ -88,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         stack = start_bench_stack(data_dir, register_latency_ms=0)
         progress(f"stack ready (log: {data_dir / 'stack.log'})")
-        bench = asyncio.run(run_bench(stack, sizes, progress))
+        bench = asyncio.run(run_bench(stack, sizes, progress, args.only))
         failed = False
     except KeyboardInterrupt:
         progress("interrupted")
@@ -102,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
     figures, measurements = bench.figures(), bench.measurements()
-    details = machine(sizes, args.quick, load_before, bench.phases)
+    details = machine(sizes, args.quick, load_before, bench.phases, args.only)
     print(table(figures, measurements))
     print(
         f"\nload average before {details['load_average_before']}, after {details['load_average_after']}; "

@@ -13,7 +13,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from activities.reconcile_activities import ReconcileActivities
 from activities.sync_activities import SyncActivities
@@ -29,6 +29,10 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 # The main worker stops after the register worker; its only regular activity is the reconciler's sweep,
 # which the schedule runs again. Together within the 45 s that docker-compose.yml grants.
 MAIN_GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+# Workflow task pollers scaled on the server's backlog hints, instead of 5 fixed of which one polls the
+# normal (non-sticky) queue: there the first task of every new run, which answers the mutation, waited
+# up to 8 s behind the others with 16 callers (docs/benchmark.md).
+WORKFLOW_TASK_POLLERS = PollerBehaviorAutoscaling()
 
 
 class SyncWorkers:
@@ -84,6 +88,7 @@ async def sync_worker(client: Client, settings: Settings) -> AsyncIterator[SyncW
             ],
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
             graceful_shutdown_timeout=MAIN_GRACEFUL_SHUTDOWN,
         )
         register_worker = Worker(

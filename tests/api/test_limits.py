@@ -96,6 +96,14 @@ async def test_no_queries_in_urls(api: GraphQLClient) -> None:
     assert "__typename" not in response.text
 
 
+async def test_bodies_that_are_not_a_json_object_are_refused_with_400(api: GraphQLClient) -> None:
+    # The view's own JSON decoding (api/app.py) would fail on these with a 500.
+    headers = {"Authorization": f"Bearer {api.token()}", "Content-Type": "application/json"}
+    for body in (b"null", b"1", b'"x"', b'{"query": "\xff"}'):
+        response = await api.http.post("/graphql", content=body, headers=headers)
+        assert response.status_code == 400, body
+
+
 async def test_graphiql_off_by_default(api: GraphQLClient) -> None:
     response = await api.http.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 404
