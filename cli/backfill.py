@@ -178,11 +178,10 @@ def run(args: argparse.Namespace) -> int:
     if parsed.duplicates:
         print(f"{parsed.duplicates} duplicate line(s): each UNZR is synced once", file=sys.stderr)
     code = asyncio.run(_backfill(settings, args, parsed.unzrs, args.file.read_bytes()))
-    if code in (INTERRUPTED, TEMPORAL_AWAY):
-        # The syncs in flight were cancelled mid-RPC; at interpreter exit, collecting the Temporal
-        # client's native futures hung the process (seen: stuck in "Garbage-collecting"). Everything
-        # is printed and the syncs live on in Temporal, so leave without finalization.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+    # Everything is printed, the database engine disposed, and the syncs live on in Temporal: leave
+    # without interpreter finalization, during which the Temporal client's native runtime has been
+    # seen to hang (collecting futures cancelled mid-RPC after Ctrl-C) and to abort the process
+    # ("PyGILState_Release: thread state must be current", exit -6) after riding out a Temporal restart.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
