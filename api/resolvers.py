@@ -7,7 +7,9 @@ import uuid
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
+from api.audit import current_request_id
 from api.context import RequestContext
 from api.errors import InputError, UnprocessableEntity, invalid_input
 from api.global_ids import MalformedGlobalId, decode_global_id
@@ -21,6 +23,7 @@ from api.pagination import (
     encode_cursor,
     page_size,
 )
+from api.permissions import UNZR_READ
 from api.types import (
     UNZR_INFO_TYPE_NAME,
     Node,
@@ -80,10 +83,36 @@ def _list_filter(given: UnzrInfoFilter | None) -> ListFilter:
     )
 
 
+def _asks_for_info(info: Ctx) -> bool:
+    """Whether the query selects `info` of the row directly (a fragment is left to the field's own
+    audit note, written after the operation)."""
+    return any(
+        isinstance(selection, SelectedField) and selection.name == "info"
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
 async def unzr_info_register(info: Ctx, unzr: str) -> UnzrInfo | None:
     services = info.context.services
-    record = await services.store.get_by_unzr(_valid_unzr(unzr, "unzr"))
-    return UnzrInfo.from_record(record, services.settings) if record is not None else None
+    valid = _valid_unzr(unzr, "unzr")
+    principal = await info.context.principal()
+    if not (_asks_for_info(info) and UNZR_READ in principal.scopes):
+        record = await services.store.get_by_unzr(valid)
+        return UnzrInfo.from_record(record, services.settings) if record is not None else None
+    # The person record will be shown: read the row and write the `read` in one statement.
+    try:
+        record = await services.audit.read_recorded(
+            valid, user_id=principal.user_id, request_id=current_request_id()
+        )
+    except Exception:
+        info.context.audit.failed = True
+        raise
+    if record is None:
+        return None
+    shown = UnzrInfo.from_record(record, services.settings)
+    shown.read_recorded = True
+    return shown
 
 
 async def node(info: Ctx, id: strawberry.ID) -> Node | None:

@@ -99,7 +99,8 @@ class UnzrInfoLastError:
 def _shown_info(root: UnzrInfo, info: Info[Any, None]) -> UnzrInfoDetails | None:
     # Reached only with `unzr:read` (the field's permission): the person record leaves, so it is noted
     # for the audit trail, which the request writes before it answers.
-    info.context.audit.note(root.audit_action, root.database_id)
+    if not root.read_recorded:
+        info.context.audit.note(root.audit_action, root.database_id)
     return root.details
 
 
@@ -133,6 +134,8 @@ class UnzrInfo(Node):
     details: strawberry.Private[UnzrInfoDetails | None]
     # How showing `info` is written in the audit trail: `read`, or `list` under the operators' list.
     audit_action: strawberry.Private[AuditAction]
+    # True when the statement that read the row wrote its `read` audit row too (unzrInfoRegister).
+    read_recorded: strawberry.Private[bool] = False
 
     @classmethod
     def from_record(

@@ -12,15 +12,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, Text, bindparam, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import UnzrInfo, UnzrInfoAudit
+from db.records import UnzrInfoRecord
 
 AuditAction = Literal["sync", "read", "list"]
 
 _audit = cast(Table, UnzrInfoAudit.__table__)
 _unzr_info = cast(Table, UnzrInfo.__table__)
+
+# The row of one UNZR, and its `read` audit row written by the same statement (a data-modifying CTE
+# runs once whether or not the outer query reads it): one round trip where a read and then an audit
+# INSERT took two connection checkouts. Autocommit makes the INSERT durable when the statement returns.
+_shown = select(*_unzr_info.c).where(_unzr_info.c.unzr == bindparam("unzr")).cte("shown")
+_READ_AND_RECORD = select(*_shown.c).add_cte(
+    insert(_audit)
+    .from_select(
+        ["user_id", "action", "unzr_info_id", "request_id"],
+        select(
+            bindparam("user_id", type_=UUID(as_uuid=True)),
+            literal("read"),
+            _shown.c.id,
+            bindparam("request_id", type_=Text),
+        ),
+    )
+    .cte("recorded")
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,23 @@ class AuditStore:
         ]
         async with self._autocommit.connect() as connection:
             await connection.execute(insert(_audit), rows)
+
+    async def read_recorded(
+        self, unzr: str, *, user_id: uuid.UUID, request_id: str | None
+    ) -> UnzrInfoRecord | None:
+        """The row of this UNZR, its `read` by this caller written in the audit trail by the same
+        statement (nothing written when there is no row); raises if either could not be done."""
+        async with self._autocommit.connect() as connection:
+            row = (
+                (
+                    await connection.execute(
+                        _READ_AND_RECORD, {"unzr": unzr, "user_id": user_id, "request_id": request_id}
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
 
     async def for_unzr(self, unzr: str) -> list[AuditRow] | None:
         """Every row about the record of this UNZR, oldest first; None when no such record exists."""

@@ -164,6 +164,31 @@ async def test_syncs_reads_and_lists_are_audited_with_their_request_ids(
     ]
 
 
+async def test_a_read_through_a_fragment_is_audited_too(api: GraphQLClient, engine: AsyncEngine) -> None:
+    # `unzrInfoRegister` writes its `read` in the statement that reads the row when `info` is selected
+    # directly; selected through fragments, the field's own note is written after the operation.
+    unzr = unique_unzr(FOUND)
+    row_id = await insert_found_row(engine, unzr)
+    fragments = (
+        "query($unzr: String!) { unzrInfoRegister(unzr: $unzr) { ...shown } } "
+        "fragment shown on UnzrInfo { ... on UnzrInfo { info { lastName } } }"
+    )
+    direct = "query($unzr: String!) { unzrInfoRegister(unzr: $unzr) { shown: info { lastName } } }"
+    requests = []
+    for query in (fragments, direct):
+        response = await api.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"unzr": unzr}},
+            headers={"Authorization": f"Bearer {api.token(['unzr:read'], user=READER)}"},
+        )
+        assert PERSON["last_name"] in json.dumps(response.json(), ensure_ascii=False), response.text
+        requests.append(response.headers["X-Request-ID"])
+    rows = await audit_rows(engine, "unzr_info_id", row_id)
+    assert [(row["user_id"], row["action"], row["request_id"]) for row in rows] == [
+        (READER, "read", request_id) for request_id in requests
+    ]
+
+
 async def test_the_codec_records_each_decode_as_a_read(api: GraphQLClient, engine: AsyncEngine) -> None:
     from tests.api.test_codec_endpoint import encrypted_payloads
 
