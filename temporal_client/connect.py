@@ -51,13 +51,14 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
 REGISTER_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
+def prometheus_config(bind_address: str) -> PrometheusConfig:
+    """The SDK's Prometheus exporter on `bind_address`, serving the SDK's and our metrics."""
+    return PrometheusConfig(
+        bind_address=bind_address,
+        histogram_bucket_overrides={"unzr_register_latency": REGISTER_LATENCY_BUCKETS},
+    )
+
+
 def runtime_with_metrics(bind_address: str) -> Runtime:
     """A Temporal runtime whose Prometheus exporter serves the SDK's and our metrics on `bind_address`."""
-    return Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(
-                bind_address=bind_address,
-                histogram_bucket_overrides={"unzr_register_latency": REGISTER_LATENCY_BUCKETS},
-            )
-        )
-    )
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus_config(bind_address)))

@@ -22,13 +22,13 @@ from temporalio.common import MetricMeter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
-    PrometheusConfig,
     Runtime,
     TelemetryConfig,
     TelemetryFilter,
 )
 
 from observability.workflow_task_failures import failure_type_from_core
+from temporal_client.connect import prometheus_config
 
 logger = logging.getLogger("worker.task_failures")
 _CORE = logging.getLogger("temporal.core")
@@ -53,7 +53,7 @@ class WorkflowTaskFailureWatch(logging.Handler):
         _CORE.setLevel(logging.WARNING)
         return Runtime(
             telemetry=TelemetryConfig(
-                metrics=PrometheusConfig(bind_address=metrics_address) if metrics_address else None,
+                metrics=prometheus_config(metrics_address) if metrics_address else None,
                 logging=LoggingConfig(
                     filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
                     forwarding=LogForwardingConfig(

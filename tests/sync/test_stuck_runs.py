@@ -66,13 +66,15 @@ async def test_a_stuck_run_is_seen_ends_and_frees_its_unzr(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with run_stand_in(latency_ms=1500) as slow_register:
-        # Run timeout: 3 s register deadline + 3 x 2 s database-step deadline = 9 s.
+        # Run timeout: 3 s register deadline + 3 x 4 s database-step deadline = 15 s, which leaves the
+        # changed release about 12 s after the register step's deadline to fail a workflow task (with
+        # 9 s, a slow first start of the suite once let the run time out before that).
         held = settings.model_copy(
             update={
                 "register_url": slow_register.url,
                 "register_timeout": 2.5,
                 "register_retry_deadline": 3.0,
-                "database_step_deadline": 2.0,
+                "database_step_deadline": 4.0,
             }
         )
         watch = WorkflowTaskFailureWatch()
