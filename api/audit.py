@@ -39,8 +39,6 @@ class AuditNotes:
 
     def __init__(self) -> None:
         self.entries: list[AuditEntry] = []
-        # Set when a read that writes its own audit row failed: the answer must then carry no data.
-        self.failed = False
 
     def note(self, action: AuditAction, unzr_info_id: uuid.UUID | None) -> None:
         self.entries.append(AuditEntry(action=action, unzr_info_id=unzr_info_id))
@@ -73,13 +71,10 @@ class AuditTrail(SchemaExtension):
         yield
         context: RequestContext = self.execution_context.context
         entries = context.audit.take()
-        failed, context.audit.failed = context.audit.failed, False
-        if not entries and not failed:
+        if not entries:
             return
         result = self.execution_context.result
         try:
-            if failed:
-                raise AuditWriteFailed
             principal = await context.principal()
             await record_access(context.services.audit, principal.user_id, entries)
         except Exception:  # AuditWriteFailed, or no caller to write down: nothing leaves either way

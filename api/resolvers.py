@@ -100,14 +100,11 @@ async def unzr_info_register(info: Ctx, unzr: str) -> UnzrInfo | None:
     if not (_asks_for_info(info) and UNZR_READ in principal.scopes):
         record = await services.store.get_by_unzr(valid)
         return UnzrInfo.from_record(record, services.settings) if record is not None else None
-    # The person record will be shown: read the row and write the `read` in one statement.
-    try:
-        record = await services.audit.read_recorded(
-            valid, user_id=principal.user_id, request_id=current_request_id()
-        )
-    except Exception:
-        info.context.audit.failed = True
-        raise
+    # The person record will be shown: read the row and write the `read` in one statement. If that
+    # fails, the field fails as a whole (masked INTERNAL_SERVER_ERROR): no row, no unaudited data.
+    record = await services.audit.read_recorded(
+        valid, user_id=principal.user_id, request_id=current_request_id()
+    )
     if record is None:
         return None
     shown = UnzrInfo.from_record(record, services.settings)
