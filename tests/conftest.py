@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 # hypothesis is imported here, at collection, and not first by its plugin's end-of-session summary:
@@ -17,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade_to_head
 from devstack.temporal_binary import temporal_cli_path
+from fault_suite.processes import TemporalDevServer
 from settings import Settings, load_settings
 from temporal_client.connect import connect
 from tests.support.postgres import fresh_database, postgres_server
@@ -55,6 +57,18 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture
+async def temporal_server(tmp_path: Path) -> AsyncIterator[TemporalDevServer]:
+    """A Temporal dev server of this test's own, on a file, so a test can kill it and start it again on
+    the same port and store (Temporal restarts)."""
+    server = TemporalDevServer(tmp_path / "temporal.db", tmp_path / "temporal.log")
+    await server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -34,16 +33,6 @@ COUNT = 24
 KILL_AT = 8  # final rows when Temporal is killed
 # Longer than the Temporal client's own retries of a call (about 10 s): the backfill itself must ride it out.
 DOWN_SECONDS = 12.0
-
-
-@pytest.fixture
-async def temporal_server(tmp_path: Path) -> AsyncIterator[TemporalDevServer]:
-    server = TemporalDevServer(tmp_path / "temporal.db", tmp_path / "temporal.log")
-    await server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def unzrs_for_test(count: int) -> list[str]:

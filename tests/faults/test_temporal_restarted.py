@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 STOP_AT = 0.35  # share of the syncs started
 DOWN_SECONDS = 8.0
-
-
-@pytest.fixture
-async def temporal_server(tmp_path: Path) -> AsyncIterator[TemporalDevServer]:
-    server = TemporalDevServer(tmp_path / "temporal.db", tmp_path / "temporal.log")
-    await server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_every_row_is_true_after_temporal_restarts_on_its_file(

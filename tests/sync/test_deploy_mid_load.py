@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from settings import Settings
 from temporal_client.sync_starter import SyncStarter
+from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import EMPTY, FLAKY_TWICE, FOUND
 from tests.support.unzrs import unique_unzr
@@ -30,8 +31,11 @@ BAD_EVENTS = {
 
 
 async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
+    # It gets SIGTERM: it starts with that signal's default disposition, whatever pytest inherited.
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "worker", env=env, stderr=asyncio.subprocess.PIPE
+        *with_default_signals([sys.executable, "-m", "cli.main", "worker"]),
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
