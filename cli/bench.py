@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
-import os
 import shutil
 import signal
 import sys
@@ -47,20 +45,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _find_bench_package() -> None:
-    """`bench` sits beside `cli` in the repository; an install made before it was listed in
-    pyproject.toml does not know it yet. Then it is taken from the repository, here and in the
-    children the benchmark starts."""
-    if importlib.util.find_spec("bench") is None:
-        root = str(Path(__file__).resolve().parents[1])
-        sys.path.insert(0, root)
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-
-
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    _find_bench_package()
     from devstack.dev_stack_extra import DevStackMissing, require_dev_stack
 
     try:
