@@ -6,8 +6,8 @@ import asyncio
 import uuid
 
 import strawberry
+from graphql import FieldNode
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
 from api.audit import current_request_id
 from api.context import RequestContext
@@ -84,12 +84,17 @@ def _list_filter(given: UnzrInfoFilter | None) -> ListFilter:
 
 
 def _asks_for_info(info: Ctx) -> bool:
-    """Whether the query selects `info` of the row directly (a fragment is left to the field's own
-    audit note, written after the operation)."""
+    """Whether the query selects `info` of the row directly, under any alias and whatever its directives
+    say (a fragment is left to the field's own audit note, written after the operation).
+
+    Read from graphql-core's field nodes: strawberry's `info.selected_fields` converts the whole
+    selection (arguments, directives, every subfield) on each call, and that conversion was a sixth of
+    the read path's CPU (docs/benchmark.md, issue 14)."""
     return any(
-        isinstance(selection, SelectedField) and selection.name == "info"
-        for field in info.selected_fields
-        for selection in field.selections
+        isinstance(selection, FieldNode) and selection.name.value == "info"
+        for node in info._raw_info.field_nodes
+        if node.selection_set is not None
+        for selection in node.selection_set.selections
     )
 
 
