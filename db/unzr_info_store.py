@@ -25,6 +25,76 @@ _table = cast(Table, UnzrInfo.__table__)
 _BY_UNZR = select(*_table.c).where(_table.c.unzr == bindparam("unzr"))
 
 
+# The sync's writes, built once with bound parameters, as `_BY_UNZR` is: building an upsert per call
+# (its `excluded` alias copies every column) was the largest part of step 1's CPU in the worker
+# (docs/benchmark.md, issue 14). The parameters' names differ from the columns' (`p_...`): an UPDATE
+# reserves the columns' own names for its SET clause.
+def _param(name: str, column: str) -> Any:
+    return bindparam(f"p_{name}", type_=_table.c[column].type)
+
+
+_pending_values = insert(_table).values(
+    unzr=_param("unzr", "unzr"),
+    job_status="pending",
+    info=None,
+    synced_at=None,
+    inserted_by=_param("user_id", "inserted_by"),
+    updated_by=_param("user_id", "updated_by"),
+    inserted_at=func.now(),
+    updated_at=func.now(),
+    workflow_id=_param("workflow_id", "workflow_id"),
+    run_id=_param("run_id", "run_id"),
+    run_started_at=_param("run_started_at", "run_started_at"),
+)
+_UPSERT_PENDING = _pending_values.on_conflict_do_update(
+    index_elements=[_table.c.unzr],
+    set_={
+        "job_status": "pending",
+        "updated_by": _pending_values.excluded.updated_by,
+        "updated_at": func.now(),
+        "workflow_id": _pending_values.excluded.workflow_id,
+        "run_id": _pending_values.excluded.run_id,
+        "run_started_at": _pending_values.excluded.run_started_at,
+        "last_error": None,
+    },
+    where=(_table.c.run_started_at.is_(None))
+    | (_table.c.run_started_at <= _pending_values.excluded.run_started_at),
+).returning(*_table.c)
+
+
+def _final_update(**values: Any) -> Any:
+    """A final step's UPDATE of the row, while the writing run (or the run whose step 1 wrote the row)
+    owns it; the row then names the writing run."""
+    return (
+        _table.update()
+        .where(
+            _table.c.unzr == _param("unzr", "unzr"),
+            _table.c.run_id.in_([_param("run_id", "run_id"), _param("pending_run_id", "run_id")]),
+        )
+        .values(updated_at=func.now(), run_id=_param("run_id", "run_id"), **values)
+        .returning(*_table.c)
+    )
+
+
+_MARK_FOUND = _final_update(
+    job_status="processed",
+    info=_param("info", "info"),
+    synced_at=func.now(),
+    updated_by=_param("user_id", "updated_by"),
+    last_error=None,
+)
+_MARK_EMPTY = _final_update(
+    job_status="processed",
+    info=None,
+    synced_at=func.now(),
+    updated_by=_param("user_id", "updated_by"),
+    last_error=None,
+)
+_MARK_FAILED = _final_update(
+    job_status="failed", updated_by=_param("user_id", "updated_by"), last_error=_param("error", "last_error")
+)
+
+
 class UnzrInfoStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -41,51 +111,30 @@ class UnzrInfoStore:
         """Step 1: create the row as `pending`, or set an existing one to `pending`.
 
         Returns None when a run that started later already owns the row (this run is stale)."""
-        now = func.now()
-        values = insert(_table).values(
-            unzr=unzr,
-            job_status="pending",
-            info=None,
-            synced_at=None,
-            inserted_by=user_id,
-            updated_by=user_id,
-            inserted_at=now,
-            updated_at=now,
-            workflow_id=workflow_id,
-            run_id=run_id,
-            run_started_at=run_started_at,
-        )
-        excluded = values.excluded
-        statement = values.on_conflict_do_update(
-            index_elements=[_table.c.unzr],
-            set_={
-                "job_status": "pending",
-                "updated_by": excluded.updated_by,
-                "updated_at": now,
-                "workflow_id": excluded.workflow_id,
-                "run_id": excluded.run_id,
-                "run_started_at": excluded.run_started_at,
-                "last_error": None,
-            },
-            where=(_table.c.run_started_at.is_(None)) | (_table.c.run_started_at <= excluded.run_started_at),
-        ).returning(*_table.c)
+        parameters = {
+            "p_unzr": unzr,
+            "p_user_id": user_id,
+            "p_workflow_id": workflow_id,
+            "p_run_id": run_id,
+            "p_run_started_at": run_started_at,
+        }
+        return await self._write(_UPSERT_PENDING, parameters)
+
+    async def _write(self, statement: Any, parameters: dict[str, Any]) -> UnzrInfoRecord | None:
         async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).mappings().first()
+            row = (await connection.execute(statement, parameters)).mappings().first()
         return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
 
     async def _finish(
-        self, *, unzr: str, run_id: str, pending_run_id: str | None, values: dict[str, Any]
+        self, statement: Any, *, unzr: str, run_id: str, pending_run_id: str | None, **values: Any
     ) -> UnzrInfoRecord | None:
-        owners = {run_id} if pending_run_id is None else {run_id, pending_run_id}
-        statement = (
-            _table.update()
-            .where(_table.c.unzr == unzr, _table.c.run_id.in_(sorted(owners)))
-            .values(updated_at=func.now(), run_id=run_id, **values)
-            .returning(*_table.c)
-        )
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).mappings().first()
-        return UnzrInfoRecord.model_validate(dict(row)) if row is not None else None
+        parameters = {
+            "p_unzr": unzr,
+            "p_run_id": run_id,
+            "p_pending_run_id": run_id if pending_run_id is None else pending_run_id,
+            **{f"p_{name}": value for name, value in values.items()},
+        }
+        return await self._write(statement, parameters)
 
     async def mark_found(
         self,
@@ -98,16 +147,7 @@ class UnzrInfoStore:
     ) -> UnzrInfoRecord | None:
         """Step 3: the register found the person."""
         return await self._finish(
-            unzr=unzr,
-            run_id=run_id,
-            pending_run_id=pending_run_id,
-            values={
-                "job_status": "processed",
-                "info": info,
-                "synced_at": func.now(),
-                "updated_by": user_id,
-                "last_error": None,
-            },
+            _MARK_FOUND, unzr=unzr, run_id=run_id, pending_run_id=pending_run_id, user_id=user_id, info=info
         )
 
     async def mark_empty(
@@ -115,16 +155,7 @@ class UnzrInfoStore:
     ) -> UnzrInfoRecord | None:
         """Step 4: the register answered, with nothing."""
         return await self._finish(
-            unzr=unzr,
-            run_id=run_id,
-            pending_run_id=pending_run_id,
-            values={
-                "job_status": "processed",
-                "info": None,
-                "synced_at": func.now(),
-                "updated_by": user_id,
-                "last_error": None,
-            },
+            _MARK_EMPTY, unzr=unzr, run_id=run_id, pending_run_id=pending_run_id, user_id=user_id
         )
 
     async def mark_failed(
@@ -138,10 +169,12 @@ class UnzrInfoStore:
     ) -> UnzrInfoRecord | None:
         """Step 5: the job failed; `info` and `synced_at` keep what an earlier sync stored."""
         return await self._finish(
+            _MARK_FAILED,
             unzr=unzr,
             run_id=run_id,
             pending_run_id=pending_run_id,
-            values={"job_status": "failed", "updated_by": user_id, "last_error": error},
+            user_id=user_id,
+            error=error,
         )
 
     async def pending_older_than(

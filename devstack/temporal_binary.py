@@ -31,6 +31,6 @@ def dev_server_command(
     )
     if codec_endpoint is not None:
         command.append(f"--ui-codec-endpoint={codec_endpoint}")
-    command += ["--db-filename", str(db_file), "--log-level", "warn"]
+    command += ["--db-filename", str(db_file), "--sqlite-pragma", "journal_mode=wal", "--log-level", "warn"]
     command += [f"--search-attribute={key.name}=Keyword" for key in search_attributes.ALL]
     return command

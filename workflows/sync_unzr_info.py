@@ -114,7 +114,7 @@ def _count_finished(outcome: str, fault_code: str) -> None:
     )
 
 
-@workflow.defn(name=SYNC_WORKFLOW_NAME)
+@workflow.defn(name=SYNC_WORKFLOW_NAME, sandboxed=False)
 class SyncUnzrInfo:
     def __init__(self) -> None:
         self._pending_record: UnzrInfoRecord | None = None
