@@ -83,7 +83,9 @@ class AuditStore:
             for entry in entries
         ]
         async with self._autocommit.connect() as connection:
-            await connection.execute(insert(_audit), rows)
+            # One row (a sync, a read of one record) as a plain execute: psycopg's executemany sets up
+            # a pipeline even for one, and this write is on the mutation's path.
+            await connection.execute(insert(_audit), rows[0] if len(rows) == 1 else rows)
 
     async def read_recorded(
         self, unzr: str, *, user_id: uuid.UUID, request_id: str | None

@@ -25,7 +25,8 @@ from temporalio.exceptions import (
 
 with workflow.unsafe.imports_passed_through():
     # The activity class is imported for its methods' names and types only; its clients live in the
-    # worker. Passed through, so the sandbox does not re-import the database and HTTP libraries.
+    # worker. Passed through for the replay test that runs this workflow inside the sandbox
+    # (tests/replay); the worker runs it outside (see `SyncUnzrInfo`).
     from activities.sync_activities import SyncActivities
     from db.records import UnzrInfoRecord
     from register.fault_codes import fault_label
@@ -114,6 +115,10 @@ def _count_finished(outcome: str, fault_code: str) -> None:
     )
 
 
+# Outside the sandbox: in it, every new run re-executed this module and every activation and payload
+# went through code compiled anew, a fifth of the worker's CPU per sync (docs/benchmark.md, issue 14).
+# What the sandbox enforced still holds by review and by test: no I/O, clock or randomness here (time
+# from `workflow.now()`), and tests/replay replays every history inside the sandbox as well.
 @workflow.defn(name=SYNC_WORKFLOW_NAME, sandboxed=False)
 class SyncUnzrInfo:
     def __init__(self) -> None:
