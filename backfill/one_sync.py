@@ -45,9 +45,18 @@ class OneSync:
         """`found`, `empty`, `superseded` or `failed`. Raises TemporalOutage when Temporal stays away."""
         handle: WorkflowHandle | None = None  # type: ignore[type-arg]
         attempt = 0
+        # Set by every start made: until a look (`_own_run`) has answered, a start that failed may have
+        # started a run anyway. Looking only once, right after the failure, was not enough: when that
+        # look failed too (Temporal still away), the next attempt started again blindly, and a run
+        # that had meanwhile finished let that start make a second run.
+        may_have_started = False
         while True:
             try:
+                if handle is None and may_have_started:
+                    handle = await self._own_run(unzr)
+                    may_have_started = False
                 if handle is None:
+                    may_have_started = True
                     handle = await self._start(unzr)
                     self._outage.answered()
                 result = await handle.result()
@@ -61,14 +70,6 @@ class OneSync:
                     raise
                 await self._outage.failed(error, attempt)
                 attempt += 1
-            if handle is None:
-                try:
-                    handle = await self._own_run(unzr)
-                except Exception as error:
-                    if not is_transient(error):
-                        raise
-                    await self._outage.failed(error, attempt)
-                    attempt += 1
 
     async def _start(self, unzr: str) -> WorkflowHandle:  # type: ignore[type-arg]
         try:
