@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 import uuid
@@ -13,8 +12,6 @@ from tests.api.graphql_client import GraphQLClient
 from tests.support.stand_in import StandIn
 from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT, SLOW
 from tests.support.unzrs import unique_unzr
-
-OTHER_USER = uuid.UUID("9d1c3b9e-5f2a-4b7c-8e6d-1a2b3c4d5e6f")
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -139,24 +136,6 @@ async def test_failure_keeps_the_earlier_info(api_with_worker: GraphQLClient, st
     assert final["lastError"]["kind"] == "permanent"
     assert final["lastError"]["code"]
     assert final["updatedBy"] == str(api_with_worker.user)
-
-
-async def test_concurrent_syncs_of_one_unzr_share_the_job(
-    api_with_worker: GraphQLClient, stand_in: StandIn
-) -> None:
-    api = api_with_worker
-    unzr = unique_unzr(FOUND)
-
-    first, second = await asyncio.gather(
-        api.sync(unzr), api.sync(unzr, authorization=f"Bearer {api.token(user=OTHER_USER)}")
-    )
-
-    assert first["databaseId"] == second["databaseId"]
-    # Both joined one run: the same Temporal run page.
-    assert first["temporalUiUrl"] == second["temporalUiUrl"]
-    final = await api.wait_until_finished(unzr)
-    assert final["jobStatus"] == "processed"
-    assert register_calls(stand_in, unzr) == 1
 
 
 async def test_mutation_does_not_wait_for_the_register(api_with_worker: GraphQLClient) -> None:

@@ -89,6 +89,10 @@ async def test_a_stuck_run_is_seen_ends_and_frees_its_unzr(
             # Release 1 starts the run and is stopped (SIGTERM) while the register call is in flight.
             async with sync_worker(client, held) as old, old:
                 _, handle = await starter.start_and_wait_pending(unzr, USER)
+                # Its workflow side goes first, so that the workflow task the call's completion schedules
+                # is left to the changed release. In the usual order (register worker, then main) a quick
+                # old main worker could take that task and finish the run itself: a loaded CI run did.
+                await old.main.shutdown()
             # The changed release takes over: replaying the run fails its workflow task, again and again.
             with caplog.at_level(logging.INFO):
                 async with Worker(
