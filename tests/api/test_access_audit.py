@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from observability.logging_setup import JsonFormatter
 from tests.api.graphql_client import GET, SYNC, GraphQLClient
+from tests.support.child_env import child_environment
 from tests.support.stand_in_records import FOUND
 from tests.support.unzrs import unique_unzr
 
@@ -59,10 +59,9 @@ async def insert_found_row(engine: AsyncEngine, unzr: str) -> uuid.UUID:
 
 
 def unzr_sync(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")}
     return subprocess.run(
         [sys.executable, "-m", "cli.main", "audit", *args],
-        env=env | {"UNZR_SYNC_DATABASE_URL": database_url},
+        env=child_environment({"database_url": database_url}),
         capture_output=True,
         text=True,
         timeout=60,

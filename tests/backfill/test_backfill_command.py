@@ -21,6 +21,7 @@ from temporalio.client import Client
 
 from db.models import UnzrInfo
 from settings import Settings
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import StandIn
 from tests.support.stand_in_records import EMPTY, FOUND, PERMANENT_FAULT
@@ -31,13 +32,15 @@ COUNT = int(os.environ.get("UNZR_SYNC_TEST_BACKFILL_COUNT", "400"))
 
 
 def command_env(settings: Settings, state_dir: Path) -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-        "UNZR_SYNC_DATABASE_URL": settings.database_url,
-        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-        "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "UNZR_SYNC_REGISTER_URL": settings.register_url,
-        "UNZR_SYNC_BACKFILL_STATE_DIR": str(state_dir),
-    }
+    return child_environment(
+        {
+            "database_url": settings.database_url,
+            "temporal_address": settings.temporal_address,
+            "temporal_task_queue": settings.temporal_task_queue,
+            "register_url": settings.register_url,
+            "backfill_state_dir": str(state_dir),
+        }
+    )
 
 
 async def backfill(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import sys
 import time
 import uuid
@@ -19,9 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from fault_suite.driver import final_rows, sync_runs
 from fault_suite.processes import TemporalDevServer, WorkerProcess, free_port
-from settings import ENV_PREFIX, load_settings
+from settings import load_settings
 from temporal_client.connect import connect
 from temporal_client.reconcile_schedule import schedule_id
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import EMPTY, FOUND
@@ -39,11 +39,6 @@ def unzrs_for_test(count: int) -> list[str]:
     # A birth date per run keeps these apart from other tests' UNZRs.
     base = dt.date(1935, 1, 1) + dt.timedelta(days=int(time.time() * 7) % 20000)
     return [make_unzr(base, (FOUND if i % 4 else EMPTY) + i) for i in range(count)]
-
-
-def environment(values: dict[str, object]) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    return clean | {ENV_PREFIX + name.upper(): str(value) for name, value in values.items()}
 
 
 async def test_a_backfill_finishes_through_a_temporal_restart(
@@ -65,7 +60,7 @@ async def test_a_backfill_finishes_through_a_temporal_restart(
         }
         settings = load_settings(**values)
         client = await connect(settings)
-        worker = WorkerProcess(environment(values), tmp_path / "worker.log")
+        worker = WorkerProcess(child_environment(values), tmp_path / "worker.log")
         engine = create_async_engine(settings.sqlalchemy_url)
         try:
             await worker.start(client, settings.temporal_task_queue)
@@ -76,7 +71,7 @@ async def test_a_backfill_finishes_through_a_temporal_restart(
                 *with_default_signals(
                     [sys.executable, "-m", "cli.main", "backfill", str(path), "--concurrency", "8"]
                 ),
-                env=environment(values),
+                env=child_environment(values),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
@@ -131,7 +126,7 @@ async def test_temporal_away_longer_than_the_outage_setting_stops_cleanly(
         "cli.main",
         "backfill",
         str(path),
-        env=environment(values),
+        env=child_environment(values),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -23,6 +23,7 @@ from api.codec_session import COOKIE_NAME
 from devstack.readiness import tcp_open
 from register.fault_codes import fault_label
 from tests.support.browser import headless_chromium
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.ports import free_port
 from tests.support.stand_in_records import FOUND, PERMANENT_FAULT
@@ -52,7 +53,7 @@ class DevStack:
 
 
 def _clean_env() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")}
+    return child_environment()
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.ops.support import DOCKER_DIR, DOCKERFILE, REPO
+from tests.support.child_env import child_environment
 
 FROM = re.compile(r"^(?:--\S+\s+)?(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$", re.IGNORECASE)
 
@@ -195,7 +196,7 @@ def test_what_the_containers_run_imports_without_the_dev_stack_packages() -> Non
         print("ok")
         """
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")}
+    env = child_environment()
     result = subprocess.run(
         [sys.executable, "-c", program], cwd=REPO, env=env, capture_output=True, text=True, check=False
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import subprocess
 import sys
 import time
@@ -26,11 +25,12 @@ from temporalio.client import Client
 
 from fault_suite.driver import final_rows, sync_runs, wait_settled
 from fault_suite.processes import REPO_ROOT, TemporalDevServer, WorkerProcess
-from settings import ENV_PREFIX, load_settings
+from settings import load_settings
 from temporal_client.connect import connect
 from temporal_client.reconcile_schedule import ensure_reconcile_schedule, schedule_id
 from temporal_client.search_attribute_setup import ensure_search_attributes
 from tests.api.graphql_client import GraphQLClient
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.ports import free_port
 from tests.support.stand_in import run_stand_in
@@ -57,11 +57,6 @@ async def temporal_server(tmp_path: Path) -> AsyncIterator[TemporalDevServer]:
         yield server
     finally:
         server.stop()
-
-
-def environment(values: dict[str, object]) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    return clean | {ENV_PREFIX + name.upper(): str(value) for name, value in values.items()}
 
 
 def unzrs_for_test(count: int) -> list[str]:
@@ -142,12 +137,12 @@ async def test_two_workers_two_apis_one_worker_killed(
         settings = load_settings(**values)
         client = await connect(settings)
         engine = create_async_engine(settings.sqlalchemy_url)
-        workers = [WorkerProcess(environment(values), tmp_path / f"worker-{name}.log") for name in "ab"]
+        workers = [WorkerProcess(child_environment(values), tmp_path / f"worker-{name}.log") for name in "ab"]
         apis: list[ApiProcess] = []
         try:
             # All four start together (start-up is most of this test's time); the two workers both find
             # the search attributes and the schedule missing.
-            apis = [ApiProcess(environment(values), tmp_path / f"api-{name}.log") for name in "ab"]
+            apis = [ApiProcess(child_environment(values), tmp_path / f"api-{name}.log") for name in "ab"]
             await asyncio.gather(
                 *(worker.start(client, settings.temporal_task_queue) for worker in workers),
                 *(api.ready() for api in apis),

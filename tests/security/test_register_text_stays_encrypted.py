@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import signal
 import sys
@@ -32,6 +31,7 @@ from settings import Settings
 from temporal_client.sync_starter import SyncStarter
 from tests.api.conftest import serve
 from tests.observability.test_metrics import sample, worker_with_metrics  # noqa: F401 (fixture)
+from tests.support.child_env import child_environment
 from tests.support.spans import in_memory_spans
 from tests.support.unzrs import unique_unzr
 from workflows.search_attributes import SYNC_FAULT_CODE, SYNC_OUTCOME
@@ -146,14 +146,16 @@ async def test_a_worker_process_at_debug_prints_none_of_it(
     temporal_client: Client, settings: Settings
 ) -> None:
     """`unzr-sync worker` as operators run it, logging JSON at DEBUG: its whole stderr is clean."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-        "UNZR_SYNC_DATABASE_URL": settings.database_url,
-        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-        "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "UNZR_SYNC_REGISTER_URL": settings.register_url,
-        "UNZR_SYNC_LOG_FORMAT": "json",
-        "UNZR_SYNC_LOG_LEVEL": "DEBUG",
-    }
+    env = child_environment(
+        {
+            "database_url": settings.database_url,
+            "temporal_address": settings.temporal_address,
+            "temporal_task_queue": settings.temporal_task_queue,
+            "register_url": settings.register_url,
+            "log_format": "json",
+            "log_level": "DEBUG",
+        }
+    )
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "worker", env=env, stderr=asyncio.subprocess.PIPE
     )

@@ -6,7 +6,6 @@ UNZR was asked of the register more often than the retry policy allows."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import uuid
@@ -18,6 +17,7 @@ from temporalio.client import Client
 
 from settings import Settings
 from temporal_client.sync_starter import SyncStarter
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import EMPTY, FLAKY_TWICE, FOUND
@@ -48,15 +48,17 @@ async def stop_worker(worker: asyncio.subprocess.Process) -> str:
 
 async def test_a_deploy_mid_load_loses_nothing(temporal_client: Client, settings: Settings) -> None:
     async with run_stand_in(latency_ms=1500) as slow_register:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-            "UNZR_SYNC_DATABASE_URL": settings.database_url,
-            "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-            "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "UNZR_SYNC_REGISTER_URL": slow_register.url,
-            "UNZR_SYNC_REGISTER_RETRY_INITIAL_INTERVAL": "0.05",
-            "UNZR_SYNC_REGISTER_RETRY_MAXIMUM_ATTEMPTS": "3",
-            "UNZR_SYNC_LOG_FORMAT": "text",
-        }
+        env = child_environment(
+            {
+                "database_url": settings.database_url,
+                "temporal_address": settings.temporal_address,
+                "temporal_task_queue": settings.temporal_task_queue,
+                "register_url": slow_register.url,
+                "register_retry_initial_interval": "0.05",
+                "register_retry_maximum_attempts": "3",
+                "log_format": "text",
+            }
+        )
         held = settings.model_copy(update={"register_url": slow_register.url})
         starter = SyncStarter(temporal_client, held)
         loop = asyncio.get_running_loop()

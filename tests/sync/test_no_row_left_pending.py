@@ -3,9 +3,6 @@ caught by the reconciler that a Temporal Schedule runs."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -19,6 +16,7 @@ from db.unzr_info_store import UnzrInfoStore
 from settings import Settings
 from temporal_client.reconcile_schedule import ensure_reconcile_schedule, schedule_id
 from temporal_client.sync_starter import SyncStarter, retry_policy_from_settings
+from tests.support.reconcile_cli import run_reconcile
 from tests.support.stand_in_records import FOUND, SLOW
 from tests.support.unzrs import unique_unzr
 from workflows.reconcile_pending import ReconcilePendingSyncs
@@ -81,22 +79,8 @@ async def test_a_timed_out_run_is_marked_failed_by_the_command(
     row = await store.get_by_unzr(slow)
     assert row is not None and row.job_status == "pending"
 
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-        "UNZR_SYNC_DATABASE_URL": settings.database_url,
-        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-    }
-    done = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli.main",
-        "reconcile",
-        "--grace-seconds",
-        "0",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await asyncio.wait_for(done.communicate(), 60)
-    assert done.returncode == 0 and out.decode().startswith("1 pending row")
+    out = await run_reconcile(settings, "--grace-seconds", "0")
+    assert out.startswith("1 pending row")
     row = await store.get_by_unzr(slow)
     assert row is not None and row.job_status == "failed"
     assert row.last_error is not None and row.last_error["code"] == "RunTimedOut"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 import uuid
 from datetime import timedelta
 
@@ -29,6 +27,7 @@ from temporal_client.connect import connect
 from temporal_client.sync_starter import SyncStarter
 from tests.observability.test_metrics import sample
 from tests.support.ports import free_port
+from tests.support.reconcile_cli import run_reconcile
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import FOUND
 from tests.support.unzrs import unique_unzr
@@ -152,21 +151,4 @@ async def test_a_stuck_run_is_seen_ends_and_frees_its_unzr(
 
 
 async def report_of(settings: Settings) -> str:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-        "UNZR_SYNC_DATABASE_URL": settings.database_url,
-        "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli.main",
-        "reconcile",
-        "--report",
-        "--grace-seconds",
-        "0",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0
-    return out.decode()
+    return await run_reconcile(settings, "--report", "--grace-seconds", "0")

@@ -4,7 +4,6 @@ work, lets what is in flight finish, and exits 0; a sync in flight completes."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import uuid
@@ -13,6 +12,7 @@ from temporalio.client import Client
 
 from settings import Settings
 from temporal_client.sync_starter import SyncStarter
+from tests.support.child_env import child_environment
 from tests.support.child_signals import with_default_signals
 from tests.support.stand_in import run_stand_in
 from tests.support.stand_in_records import FOUND
@@ -24,13 +24,15 @@ USER = uuid.UUID("99999999-9999-4999-8999-999999999999")
 async def test_sigterm_lets_the_sync_in_flight_finish(temporal_client: Client, settings: Settings) -> None:
     # A register that takes 1.5 s per answer: the worker is stopped while the call is in flight.
     async with run_stand_in(latency_ms=1500) as slow_register:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("UNZR_SYNC_")} | {
-            "UNZR_SYNC_DATABASE_URL": settings.database_url,
-            "UNZR_SYNC_TEMPORAL_ADDRESS": settings.temporal_address,
-            "UNZR_SYNC_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "UNZR_SYNC_REGISTER_URL": slow_register.url,
-            "UNZR_SYNC_LOG_FORMAT": "text",
-        }
+        env = child_environment(
+            {
+                "database_url": settings.database_url,
+                "temporal_address": settings.temporal_address,
+                "temporal_task_queue": settings.temporal_task_queue,
+                "register_url": slow_register.url,
+                "log_format": "text",
+            }
+        )
         # Both workers get SIGTERM: they start with its default disposition, whatever pytest inherited.
         worker = await asyncio.create_subprocess_exec(
             *with_default_signals([sys.executable, "-m", "cli.main", "worker"]),
